@@ -1,0 +1,229 @@
+// oasis/http/message.hpp — HTTP/1.1 messages as the server and the client see them.
+//
+// A Request is a set of views into the connection's read buffer: method, target, headers and
+// body are never copied on the way in. It is valid until the handler returns (a handler that
+// answers later must copy what it needs). A Response is a builder whose storage is reused from
+// one request to the next on a connection, so answering costs no allocation once warm.
+//
+// This header knows nothing about sockets, threads, OpenAPI or resources.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace oasis::http {
+
+enum class Method : std::uint8_t { GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS, TRACE, CONNECT, OTHER };
+
+std::string_view to_string(Method m) noexcept;
+// Exact, case-sensitive match (methods are case-sensitive, RFC 9110 §9.1); OTHER if unknown.
+Method method_from_string(std::string_view s) noexcept;
+
+// ASCII case-insensitive comparison, as header names need.
+bool iequals(std::string_view a, std::string_view b) noexcept;
+
+// The reason phrase for a status code ("Not Found"); "Unknown" for codes without one.
+std::string_view reason_phrase(int status) noexcept;
+
+struct Field {
+  std::string_view name;
+  std::string_view value;
+};
+
+// An ordered list of header fields (views). Lookups are linear: requests carry few headers and
+// a scan of a dozen short names beats hashing them.
+class Headers {
+ public:
+  // The first field with this name (case-insensitive), or an empty view.
+  std::string_view get(std::string_view name) const noexcept;
+  bool has(std::string_view name) const noexcept;
+  // How many fields have this name.
+  std::size_t count(std::string_view name) const noexcept;
+  template <class F>
+  void for_each(std::string_view name, F&& f) const {
+    for (const auto& fl : fields_)
+      if (iequals(fl.name, name)) f(fl.value);
+  }
+  void add(std::string_view name, std::string_view value) { fields_.push_back({name, value}); }
+  void clear() noexcept { fields_.clear(); }
+  std::size_t size() const noexcept { return fields_.size(); }
+  bool empty() const noexcept { return fields_.empty(); }
+  auto begin() const noexcept { return fields_.begin(); }
+  auto end() const noexcept { return fields_.end(); }
+  const Field& operator[](std::size_t i) const noexcept { return fields_[i]; }
+  void reserve(std::size_t n) { fields_.reserve(n); }
+  // For parsers that write views as they go.
+  Field& back() noexcept { return fields_.back(); }
+  std::vector<Field>& mutable_fields() noexcept { return fields_; }
+
+ private:
+  std::vector<Field> fields_;
+};
+
+class Request {
+ public:
+  Method method() const noexcept { return method_; }
+  std::string_view method_name() const noexcept { return method_name_; }
+  // The request-target as sent ("/pets/1?limit=2").
+  std::string_view target() const noexcept { return target_; }
+  // The target's path, still percent-encoded ("/pets/1").
+  std::string_view path() const noexcept { return path_; }
+  // The target's query without its '?', still percent-encoded ("limit=2"); empty if none.
+  std::string_view query() const noexcept { return query_; }
+  int version_major() const noexcept { return version_major_; }
+  int version_minor() const noexcept { return version_minor_; }
+  const Headers& headers() const noexcept { return headers_; }
+  std::string_view header(std::string_view name) const noexcept { return headers_.get(name); }
+  const Headers& trailers() const noexcept { return trailers_; }
+  std::string_view body() const noexcept { return body_; }
+  // Whether the connection stays open after this exchange (HTTP/1.1 default, Connection: close,
+  // HTTP/1.0 keep-alive).
+  bool keep_alive() const noexcept { return keep_alive_; }
+  // Address of the peer ("127.0.0.1"), when the transport knows it.
+  std::string_view remote_address() const noexcept { return remote_; }
+  bool secure() const noexcept { return secure_; }
+
+  // --- filled by the parser, or by a test that builds a request by hand -------------------
+  void set_method(std::string_view name) noexcept {
+    method_name_ = name;
+    method_ = method_from_string(name);
+  }
+  // Sets target, path and query.
+  void set_target(std::string_view target) noexcept;
+  void set_version(int major, int minor) noexcept {
+    version_major_ = major;
+    version_minor_ = minor;
+  }
+  Headers& mutable_headers() noexcept { return headers_; }
+  Headers& mutable_trailers() noexcept { return trailers_; }
+  void set_body(std::string_view b) noexcept { body_ = b; }
+  void set_keep_alive(bool k) noexcept { keep_alive_ = k; }
+  void set_remote_address(std::string_view r) noexcept { remote_ = r; }
+  void set_secure(bool s) noexcept { secure_ = s; }
+  void clear() noexcept;
+
+ private:
+  Method method_ = Method::GET;
+  std::string_view method_name_ = "GET";
+  std::string_view target_ = "/", path_ = "/", query_;
+  int version_major_ = 1, version_minor_ = 1;
+  Headers headers_, trailers_;
+  std::string_view body_;
+  bool keep_alive_ = true;
+  std::string_view remote_;
+  bool secure_ = false;
+};
+
+class Response;
+
+// Where a response that was answered later goes. Implemented by the server's connection.
+class ResponseSink {
+ public:
+  virtual ~ResponseSink() = default;
+  // Sends the response; call once, on the connection's thread.
+  virtual void finish() = 0;
+  // Runs f on the connection's thread (from any thread).
+  virtual void dispatch(std::function<void()> f) = 0;
+  virtual Response& response() = 0;
+};
+
+// A handle to a response that a handler will complete later (after a timer, an upstream
+// call...). Responses on a connection still go out in request order: later pipelined requests
+// wait for this one.
+class Deferred {
+ public:
+  Deferred() = default;
+  explicit Deferred(std::shared_ptr<ResponseSink> sink) : sink_(std::move(sink)) {}
+  explicit operator bool() const noexcept { return static_cast<bool>(sink_); }
+  // Valid only on the connection's thread.
+  Response& response() { return sink_->response(); }
+  // Sends the response (on the connection's thread) and releases the handle.
+  void finish() {
+    auto s = std::move(sink_);
+    s->finish();
+  }
+  // Runs f on the connection's thread; the usual way back from another thread or executor.
+  void dispatch(std::function<void()> f) { sink_->dispatch(std::move(f)); }
+
+ private:
+  std::shared_ptr<ResponseSink> sink_;
+};
+
+// A response under construction. Status 200 and an empty body until told otherwise. The
+// engine adds Date, Content-Length (or Transfer-Encoding), Connection and Server, and gzips the
+// body when the request accepts it and the body is large enough (unless compress(false)).
+class Response {
+ public:
+  void status(int code) noexcept { status_ = code; }
+  int status() const noexcept { return status_; }
+
+  // Appends a header field. Names and values must not contain CR or LF (they are dropped if
+  // they do, so a handler can never split a response).
+  void header(std::string_view name, std::string_view value);
+  // The first header with this name, or empty.
+  std::string_view header(std::string_view name) const noexcept;
+  bool has_header(std::string_view name) const noexcept;
+  // Removes every header with this name.
+  void remove_header(std::string_view name);
+  // Every header as "Name: value\r\n" lines, ready to send.
+  std::string_view header_block() const noexcept { return fields_; }
+  template <class F>
+  void for_each_header(F&& f) const {
+    std::string_view rest = fields_;
+    while (!rest.empty()) {
+      auto eol = rest.find("\r\n");
+      auto line = rest.substr(0, eol);
+      auto colon = line.find(':');
+      f(line.substr(0, colon), line.substr(colon + 2));
+      rest.remove_prefix(eol + 2);
+    }
+  }
+
+  // Replaces the body.
+  void body(std::string_view data) { body_.assign(data.data(), data.size()); }
+  // Sets Content-Type and the body at once.
+  void body(std::string_view content_type, std::string_view data) {
+    header("Content-Type", content_type);
+    body(data);
+  }
+  // Direct access, for writers that append (JSON serialisers).
+  std::string& body_buffer() noexcept { return body_; }
+  std::string_view body() const noexcept { return body_; }
+
+  // Ask the engine to close the connection after this response.
+  void close() noexcept { close_ = true; }
+  bool closing() const noexcept { return close_; }
+  void compress(bool on) noexcept { compress_ = on; }
+  bool compressible() const noexcept { return compress_; }
+  // Send the body with chunked transfer coding instead of Content-Length.
+  void chunked(bool on) noexcept { chunked_ = on; }
+  bool is_chunked() const noexcept { return chunked_; }
+
+  // Answer later: the handler returns and the response is completed through the handle.
+  // Only valid inside a server handler; returns an empty handle elsewhere.
+  Deferred defer();
+  bool deferred() const noexcept { return deferred_; }
+
+  // Resets to a fresh 200 keeping the storage.
+  void clear() noexcept;
+
+  // --- for the engine ---------------------------------------------------------------------
+  void set_sink_factory(std::function<std::shared_ptr<ResponseSink>()>* f) noexcept { sink_factory_ = f; }
+  void mark_deferred(bool d) noexcept { deferred_ = d; }
+
+ private:
+  int status_ = 200;
+  std::string fields_;
+  std::string body_;
+  bool close_ = false, compress_ = true, chunked_ = false, deferred_ = false;
+  std::function<std::shared_ptr<ResponseSink>()>* sink_factory_ = nullptr;
+};
+
+// What every server calls per request: read the request, fill the response.
+using Handler = std::function<void(const Request&, Response&)>;
+
+}  // namespace oasis::http

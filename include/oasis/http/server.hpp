@@ -1,0 +1,78 @@
+// oasis/http/server.hpp — the HTTP/1.1 server: acceptors, connections, keep-alive,
+// pipelining, limits, timeouts, TLS and graceful shutdown.
+//
+// One io_context and one SO_REUSEPORT acceptor per thread; a connection never changes thread.
+// Requests go to a Handler (see message.hpp); the server knows nothing of what it serves.
+#pragma once
+
+#include <oasis/http/message.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace oasis::http {
+
+// Limits on every input, each answered with the status RFC 9110/9112 names for it.
+struct Limits {
+  std::size_t max_request_line = 8 * 1024;   // 414 URI Too Long when the target is longer
+  std::size_t max_header_bytes = 16 * 1024;  // 431 for the whole header section
+  std::size_t max_headers = 100;             // 431
+  std::size_t max_body = 8 * 1024 * 1024;    // 413, before any of it is read when declared
+};
+
+struct Timeouts {
+  std::chrono::milliseconds header{10'000};  // from the first byte of a request to its last header
+  std::chrono::milliseconds body{30'000};    // from the end of the headers to the end of the body
+  std::chrono::milliseconds idle{60'000};    // keep-alive connection with no request under way
+  std::chrono::milliseconds write{30'000};   // a response the client does not read
+  std::chrono::milliseconds shutdown{10'000};  // grace for in-flight requests on stop
+};
+
+struct TlsOptions {
+  std::string cert_file;  // PEM certificate chain; TLS is on when both files are given
+  std::string key_file;   // PEM private key
+  bool enabled() const noexcept { return !cert_file.empty() && !key_file.empty(); }
+};
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;  // 0 picks a free port (see Server::port())
+  unsigned threads = 0;       // 0: one per core
+  Limits limits;
+  Timeouts timeouts;
+  TlsOptions tls;
+  bool gzip = true;
+  std::size_t gzip_min_bytes = 1024;  // smaller bodies are sent as they are
+  std::string server_name = "oasis";
+};
+
+class Server {
+ public:
+  Server(ServerOptions options, Handler handler);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds and listens on every thread's acceptor; throws std::system_error on failure.
+  void listen();
+  // The bound port (after listen()).
+  std::uint16_t port() const noexcept;
+  // Runs the threads until stop() or a handled signal, then returns once every connection
+  // has finished. Calls listen() if it was not called.
+  void run();
+  // Stops SIGINT/SIGTERM from killing the process: they start a graceful stop instead.
+  void handle_signals();
+  // Graceful stop, from any thread: stop accepting, finish in-flight requests (up to
+  // timeouts.shutdown), close idle connections, then run() returns.
+  void stop();
+  const ServerOptions& options() const noexcept;
+
+  struct Impl;  // the engine's own; not part of the interface
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace oasis::http

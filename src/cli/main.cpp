@@ -1,0 +1,41 @@
+// cli/main.cpp — the `oasis` command: one subcommand per file in this folder.
+#include "command.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <exception>
+
+namespace oasis::cli {
+std::vector<Command>& commands() {
+  static std::vector<Command> all;
+  return all;
+}
+}  // namespace oasis::cli
+
+int main(int argc, char** argv) {
+  using namespace oasis::cli;
+  CLI::App app{"oasis — mock, proxy, call and serve HTTP APIs described by OpenAPI", "oasis"};
+  app.set_version_flag("--version", "oasis 0.1.0");
+  app.require_subcommand(1);
+  auto& cmds = commands();
+  std::sort(cmds.begin(), cmds.end(), [](const Command& a, const Command& b) { return a.order < b.order; });
+  std::vector<std::pair<CLI::App*, Run>> runs;
+  runs.reserve(cmds.size());
+  for (auto& c : cmds) {
+    CLI::App* sub = app.add_subcommand(c.name, c.description);
+    runs.emplace_back(sub, c.setup(*sub));
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  try {
+    for (auto& [sub, run] : runs)
+      if (sub->parsed()) return run();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "oasis: %s\n", e.what());
+    return 2;
+  }
+  return 2;
+}

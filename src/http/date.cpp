@@ -1,0 +1,110 @@
+// http/date.cpp — HTTP-date formatting and parsing.
+#include <oasis/http/date.hpp>
+
+#include <cstdio>
+#include <cstring>
+
+namespace oasis::http {
+
+namespace {
+constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+std::size_t format_into(char* out, std::size_t cap, std::time_t t) {
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  int n = std::snprintf(out, cap, "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[tm.tm_wday], tm.tm_mday,
+                        kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  return n > 0 ? static_cast<std::size_t>(n) : 0;
+}
+
+int month_index(std::string_view m) {
+  for (int i = 0; i < 12; ++i)
+    if (m == kMonths[i]) return i;
+  return -1;
+}
+
+bool digits(std::string_view s, int& out) {
+  if (s.empty()) return false;
+  int v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + (c - '0');
+  }
+  out = v;
+  return true;
+}
+
+bool parse_clock(std::string_view s, std::tm& tm) {
+  if (s.size() != 8 || s[2] != ':' || s[5] != ':') return false;
+  return digits(s.substr(0, 2), tm.tm_hour) && digits(s.substr(3, 2), tm.tm_min) &&
+         digits(s.substr(6, 2), tm.tm_sec) && tm.tm_hour < 24 && tm.tm_min < 60 && tm.tm_sec < 61;
+}
+}  // namespace
+
+std::string format_http_date(std::time_t t) {
+  char buf[40];
+  return std::string(buf, format_into(buf, sizeof buf, t));
+}
+
+std::optional<std::time_t> parse_http_date(std::string_view s) noexcept {
+  std::tm tm{};
+  auto finish = [&]() -> std::optional<std::time_t> {
+    if (tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_mon < 0) return std::nullopt;
+    return timegm(&tm);
+  };
+  auto comma = s.find(',');
+  if (comma != std::string_view::npos) {
+    std::string_view rest = s.substr(comma + 1);
+    if (rest.empty() || rest[0] != ' ') return std::nullopt;
+    rest.remove_prefix(1);
+    if (rest.size() == 24 && rest[2] == ' ' && rest[6] == ' ' && rest[11] == ' ' && rest[20] == ' ') {
+      // IMF-fixdate: "06 Nov 1994 08:49:37 GMT"
+      if (rest.substr(21) != "GMT") return std::nullopt;
+      if (!digits(rest.substr(0, 2), tm.tm_mday)) return std::nullopt;
+      tm.tm_mon = month_index(rest.substr(3, 3));
+      int year;
+      if (!digits(rest.substr(7, 4), year)) return std::nullopt;
+      tm.tm_year = year - 1900;
+      if (!parse_clock(rest.substr(12, 8), tm)) return std::nullopt;
+      return finish();
+    }
+    if (rest.size() == 22 && rest[2] == '-' && rest[6] == '-' && rest[9] == ' ' && rest[18] == ' ') {
+      // RFC 850: "06-Nov-94 08:49:37 GMT"
+      if (rest.substr(19) != "GMT") return std::nullopt;
+      if (!digits(rest.substr(0, 2), tm.tm_mday)) return std::nullopt;
+      tm.tm_mon = month_index(rest.substr(3, 3));
+      int yy;
+      if (!digits(rest.substr(7, 2), yy)) return std::nullopt;
+      tm.tm_year = yy < 70 ? yy + 100 : yy;  // RFC 9110: interpret as the nearest past century
+      if (!parse_clock(rest.substr(10, 8), tm)) return std::nullopt;
+      return finish();
+    }
+    return std::nullopt;
+  }
+  // asctime: "Sun Nov  6 08:49:37 1994"
+  if (s.size() == 24 && s[3] == ' ' && s[7] == ' ' && s[10] == ' ' && s[19] == ' ') {
+    tm.tm_mon = month_index(s.substr(4, 3));
+    std::string_view day = s.substr(8, 2);
+    if (day[0] == ' ') day.remove_prefix(1);
+    if (!digits(day, tm.tm_mday)) return std::nullopt;
+    if (!parse_clock(s.substr(11, 8), tm)) return std::nullopt;
+    int year;
+    if (!digits(s.substr(20, 4), year)) return std::nullopt;
+    tm.tm_year = year - 1900;
+    return finish();
+  }
+  return std::nullopt;
+}
+
+void DateCache::refresh(std::time_t now) {
+  if (now == last_ && len_) return;
+  last_ = now;
+  std::memcpy(buf_, "Date: ", 6);
+  std::size_t n = format_into(buf_ + 6, sizeof buf_ - 8, now);
+  std::memcpy(buf_ + 6 + n, "\r\n", 2);
+  len_ = 8 + n;
+}
+
+}  // namespace oasis::http

@@ -1,0 +1,222 @@
+// http/message.cpp — requests, responses and the small vocabulary around them.
+#include <oasis/http/message.hpp>
+
+#include <algorithm>
+
+namespace oasis::http {
+
+namespace {
+constexpr unsigned char lower(unsigned char c) noexcept { return (c >= 'A' && c <= 'Z') ? c | 0x20 : c; }
+bool has_crlf(std::string_view s) noexcept { return s.find_first_of("\r\n") != std::string_view::npos; }
+}  // namespace
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (lower(static_cast<unsigned char>(a[i])) != lower(static_cast<unsigned char>(b[i]))) return false;
+  return true;
+}
+
+std::string_view to_string(Method m) noexcept {
+  switch (m) {
+    case Method::GET: return "GET";
+    case Method::HEAD: return "HEAD";
+    case Method::POST: return "POST";
+    case Method::PUT: return "PUT";
+    case Method::DELETE: return "DELETE";
+    case Method::PATCH: return "PATCH";
+    case Method::OPTIONS: return "OPTIONS";
+    case Method::TRACE: return "TRACE";
+    case Method::CONNECT: return "CONNECT";
+    case Method::OTHER: break;
+  }
+  return "OTHER";
+}
+
+Method method_from_string(std::string_view s) noexcept {
+  switch (s.size()) {
+    case 3:
+      if (s == "GET") return Method::GET;
+      if (s == "PUT") return Method::PUT;
+      break;
+    case 4:
+      if (s == "POST") return Method::POST;
+      if (s == "HEAD") return Method::HEAD;
+      break;
+    case 5:
+      if (s == "PATCH") return Method::PATCH;
+      if (s == "TRACE") return Method::TRACE;
+      break;
+    case 6:
+      if (s == "DELETE") return Method::DELETE;
+      break;
+    case 7:
+      if (s == "OPTIONS") return Method::OPTIONS;
+      if (s == "CONNECT") return Method::CONNECT;
+      break;
+  }
+  return Method::OTHER;
+}
+
+std::string_view reason_phrase(int status) noexcept {
+  switch (status) {
+    case 100: return "Continue";
+    case 101: return "Switching Protocols";
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 203: return "Non-Authoritative Information";
+    case 204: return "No Content";
+    case 205: return "Reset Content";
+    case 206: return "Partial Content";
+    case 300: return "Multiple Choices";
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 303: return "See Other";
+    case 304: return "Not Modified";
+    case 307: return "Temporary Redirect";
+    case 308: return "Permanent Redirect";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 402: return "Payment Required";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 406: return "Not Acceptable";
+    case 407: return "Proxy Authentication Required";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 410: return "Gone";
+    case 411: return "Length Required";
+    case 412: return "Precondition Failed";
+    case 413: return "Content Too Large";
+    case 414: return "URI Too Long";
+    case 415: return "Unsupported Media Type";
+    case 416: return "Range Not Satisfiable";
+    case 417: return "Expectation Failed";
+    case 421: return "Misdirected Request";
+    case 422: return "Unprocessable Content";
+    case 423: return "Locked";
+    case 424: return "Failed Dependency";
+    case 425: return "Too Early";
+    case 426: return "Upgrade Required";
+    case 428: return "Precondition Required";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 451: return "Unavailable For Legal Reasons";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    case 505: return "HTTP Version Not Supported";
+    case 507: return "Insufficient Storage";
+  }
+  return "Unknown";
+}
+
+// --- Headers ---------------------------------------------------------------------------------
+
+std::string_view Headers::get(std::string_view name) const noexcept {
+  for (const auto& f : fields_)
+    if (iequals(f.name, name)) return f.value;
+  return {};
+}
+
+bool Headers::has(std::string_view name) const noexcept {
+  for (const auto& f : fields_)
+    if (iequals(f.name, name)) return true;
+  return false;
+}
+
+std::size_t Headers::count(std::string_view name) const noexcept {
+  std::size_t n = 0;
+  for (const auto& f : fields_)
+    if (iequals(f.name, name)) ++n;
+  return n;
+}
+
+// --- Request ---------------------------------------------------------------------------------
+
+void Request::set_target(std::string_view target) noexcept {
+  target_ = target;
+  auto q = target.find('?');
+  if (q == std::string_view::npos) {
+    path_ = target;
+    query_ = {};
+  } else {
+    path_ = target.substr(0, q);
+    query_ = target.substr(q + 1);
+  }
+  // A fragment is never sent, but a sloppy client might: it is not part of the query.
+  if (auto h = query_.find('#'); h != std::string_view::npos) query_ = query_.substr(0, h);
+}
+
+void Request::clear() noexcept {
+  method_ = Method::GET;
+  method_name_ = "GET";
+  target_ = path_ = "/";
+  query_ = {};
+  version_major_ = version_minor_ = 1;
+  headers_.clear();
+  trailers_.clear();
+  body_ = {};
+  keep_alive_ = true;
+  secure_ = false;
+}
+
+// --- Response --------------------------------------------------------------------------------
+
+void Response::header(std::string_view name, std::string_view value) {
+  if (name.empty() || has_crlf(name) || has_crlf(value)) return;
+  fields_.append(name.data(), name.size());
+  fields_.append(": ", 2);
+  fields_.append(value.data(), value.size());
+  fields_.append("\r\n", 2);
+}
+
+std::string_view Response::header(std::string_view name) const noexcept {
+  std::string_view found;
+  bool done = false;
+  for_each_header([&](std::string_view n, std::string_view v) {
+    if (!done && iequals(n, name)) {
+      found = v;
+      done = true;
+    }
+  });
+  return found;
+}
+
+bool Response::has_header(std::string_view name) const noexcept {
+  bool found = false;
+  for_each_header([&](std::string_view n, std::string_view) { found = found || iequals(n, name); });
+  return found;
+}
+
+void Response::remove_header(std::string_view name) {
+  std::string kept;
+  kept.reserve(fields_.size());
+  for_each_header([&](std::string_view n, std::string_view v) {
+    if (iequals(n, name)) return;
+    kept.append(n).append(": ").append(v).append("\r\n");
+  });
+  fields_.swap(kept);
+}
+
+Deferred Response::defer() {
+  if (!sink_factory_ || !*sink_factory_) return {};
+  deferred_ = true;
+  return Deferred((*sink_factory_)());
+}
+
+void Response::clear() noexcept {
+  status_ = 200;
+  fields_.clear();
+  body_.clear();
+  close_ = false;
+  compress_ = true;
+  chunked_ = false;
+  deferred_ = false;
+}
+
+}  // namespace oasis::http

@@ -1,0 +1,404 @@
+// http/parser.cpp — llhttp behind the Parser interface, plus RFC 9112 strictness llhttp lacks.
+//
+// Header fields go straight into the Request as views while llhttp reports them; the few
+// fields that decide framing (Host, Transfer-Encoding, Expect) are recognised once, when their
+// name completes, so no lookup by name happens later. llhttp pauses twice per message: at the
+// end of the header section (where the checks below need its exact position) and at the end
+// of the message (where the caller answers it).
+#include <oasis/http/parser.hpp>
+
+#include <llhttp.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace oasis::http {
+
+namespace {
+
+// RFC 9110 §5.6.2 tchar.
+constexpr bool is_tchar(unsigned char c) noexcept {
+  if (c >= '0' && c <= '9') return true;
+  if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') return true;
+  switch (c) {
+    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+': case '-':
+    case '.': case '^': case '_': case '`': case '|': case '~':
+      return true;
+  }
+  return false;
+}
+
+std::string_view trim(std::string_view s) noexcept {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+enum FieldKind { kOther, kHost, kTransferEncoding, kExpect };
+
+FieldKind classify(std::string_view name) noexcept {
+  switch (name.size()) {
+    case 4: return iequals(name, "host") ? kHost : kOther;
+    case 6: return iequals(name, "expect") ? kExpect : kOther;
+    case 17: return iequals(name, "transfer-encoding") ? kTransferEncoding : kOther;
+  }
+  return kOther;
+}
+
+}  // namespace
+
+struct Parser::Impl {
+  llhttp_t p;
+  llhttp_settings_t settings;
+  Parser* self;
+  std::uint32_t te_index = 0, expect_index = 0;
+
+  static Impl& impl(llhttp_t* p) { return *static_cast<Impl*>(p->data); }
+  static Parser& of(llhttp_t* p) { return *impl(p).self; }
+  static std::uint32_t off(Parser& s, const char* at) { return static_cast<std::uint32_t>(at - (s.buf_ + s.base_)); }
+  static void extend(Parser& s, Span& span, bool& open, const char* at, std::size_t len) {
+    if (!open) {
+      span.off = off(s, at);
+      span.len = 0;
+      open = true;
+    }
+    span.len += static_cast<std::uint32_t>(len);
+  }
+  static std::string_view grow(std::string_view v, std::size_t len) { return {v.data(), v.size() + len}; }
+  static int stop(Parser& s, int status, const char* reason) {
+    s.cb_error_status_ = status;
+    s.cb_error_reason_ = reason;
+    return -1;
+  }
+
+  static int on_message_begin(llhttp_t* p) {
+    of(p).in_message_ = true;
+    return 0;
+  }
+  static int on_method(llhttp_t* p, const char* at, std::size_t len) {
+    auto& s = of(p);
+    bool open = s.method_.len != 0;
+    extend(s, s.method_, open, at, len);
+    return 0;
+  }
+  static int on_url(llhttp_t* p, const char* at, std::size_t len) {
+    auto& s = of(p);
+    extend(s, s.url_, s.in_url_, at, len);
+    if (s.url_.len > s.limits_.max_request_line) return stop(s, 414, "request target too long");
+    return 0;
+  }
+  static int on_status(llhttp_t* p, const char* at, std::size_t len) {
+    auto& s = of(p);
+    bool open = s.status_text_.len != 0;
+    extend(s, s.status_text_, open, at, len);
+    return 0;
+  }
+  static int on_header_field(llhttp_t* p, const char* at, std::size_t len) {
+    auto& s = of(p);
+    if (s.in_field_) {
+      s.fields_->back().name = grow(s.fields_->back().name, len);
+      return 0;
+    }
+    if (s.fields_->size() >= s.limits_.max_headers)
+      return stop(s, 431, s.headers_done_ ? "too many trailer fields" : "too many header fields");
+    s.fields_->add({at, len}, {});
+    s.in_field_ = true;
+    s.value_done_ = false;
+    return 0;
+  }
+  static int on_header_field_complete(llhttp_t* p) {
+    auto& s = of(p);
+    s.in_field_ = false;
+    std::string_view name = s.fields_->back().name;
+    // llhttp keeps whitespace before the colon in the name; RFC 9112 §5.1 forbids it.
+    if (name.empty() || name.back() == ' ' || name.back() == '\t')
+      return stop(s, 400, "whitespace between a header field name and its colon");
+    if (s.headers_done_) return 0;  // trailers decide nothing
+    auto idx = static_cast<std::uint32_t>(s.fields_->size() - 1);
+    switch (classify(name)) {
+      case kHost: ++s.host_count_; break;
+      case kTransferEncoding:
+        s.has_te_ = true;
+        impl(p).te_index = idx;
+        break;
+      case kExpect:
+        s.has_expect_ = true;
+        impl(p).expect_index = idx;
+        break;
+      case kOther: break;
+    }
+    return 0;
+  }
+  static int on_header_value(llhttp_t* p, const char* at, std::size_t len) {
+    auto& s = of(p);
+    if (s.fields_->empty()) return 0;
+    // A second value for the same field is a continuation line (obs-fold, RFC 9112 §5.2).
+    if (s.value_done_) return stop(s, 400, "obsolete line folding (obs-fold) in a header field");
+    auto& f = s.fields_->back();
+    if (s.in_value_) {
+      // llhttp reports a folded line as more of the same value, after a gap (the CRLF).
+      if (at != f.value.data() + f.value.size())
+        return stop(s, 400, "obsolete line folding (obs-fold) in a header field");
+      f.value = grow(f.value, len);
+    } else {
+      f.value = {at, len};
+      s.in_value_ = true;
+    }
+    return 0;
+  }
+  static int on_header_value_complete(llhttp_t* p) {
+    auto& s = of(p);
+    s.in_value_ = false;
+    s.value_done_ = true;
+    if (!s.fields_->empty()) {
+      auto& v = s.fields_->back().value;
+      while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+    }
+    return 0;
+  }
+  static int on_headers_complete(llhttp_t* p) {
+    auto& s = of(p);
+    s.headers_done_ = true;
+    s.fields_ = &s.request_.mutable_trailers();
+    s.paused_for_ = 1;
+    return HPE_PAUSED;
+  }
+  static int on_body(llhttp_t* p, const char* at, std::size_t len) {
+    auto& s = of(p);
+    s.body_bytes_ += len;
+    if (s.body_bytes_ > s.limits_.max_body) return stop(s, 413, "body larger than the limit");
+    if (s.body_chunked_) {
+      s.chunked_body_.append(at, len);
+    } else {
+      bool open = s.body_span_.len != 0;
+      extend(s, s.body_span_, open, at, len);
+    }
+    return 0;
+  }
+  static int on_message_complete(llhttp_t* p) {
+    of(p).paused_for_ = 2;
+    return HPE_PAUSED;
+  }
+};
+
+Parser::Parser(Kind kind, Limits limits) : kind_(kind), limits_(limits), impl_(std::make_unique<Impl>()) {
+  auto& st = impl_->settings;
+  llhttp_settings_init(&st);
+  st.on_message_begin = &Impl::on_message_begin;
+  st.on_method = &Impl::on_method;
+  st.on_url = &Impl::on_url;
+  st.on_status = &Impl::on_status;
+  st.on_header_field = &Impl::on_header_field;
+  st.on_header_field_complete = &Impl::on_header_field_complete;
+  st.on_header_value = &Impl::on_header_value;
+  st.on_header_value_complete = &Impl::on_header_value_complete;
+  st.on_headers_complete = &Impl::on_headers_complete;
+  st.on_body = &Impl::on_body;
+  st.on_message_complete = &Impl::on_message_complete;
+  llhttp_init(&impl_->p, kind == Kind::request ? HTTP_REQUEST : HTTP_RESPONSE, &st);
+  impl_->p.data = impl_.get();
+  impl_->self = this;
+  request_.mutable_headers().reserve(32);
+  fields_ = &request_.mutable_headers();
+}
+
+Parser::~Parser() { delete[] buf_; }
+
+void Parser::rebase(const char* old_base, const char* new_base) noexcept {
+  auto move = [&](std::string_view& v) {
+    if (!v.empty()) v = {new_base + (v.data() - old_base), v.size()};
+  };
+  for (auto* hs : {&request_.mutable_headers(), &request_.mutable_trailers()})
+    for (auto& f : hs->mutable_fields()) {
+      move(f.name);
+      move(f.value);
+    }
+}
+
+std::span<char> Parser::prepare(std::size_t min) {
+  if (cap_ - end_ < min) {
+    const char* old_msg = buf_ + base_;
+    // Compact: everything before the current message is done with.
+    if (base_ > 0) {
+      std::memmove(buf_, buf_ + base_, end_ - base_);
+      end_ -= base_;
+      parsed_ -= base_;
+      base_ = 0;
+    }
+    if (cap_ - end_ < min) {
+      std::size_t want = std::max({cap_ * 2, end_ + min, std::size_t{16 * 1024}});
+      char* grown = new char[want];
+      if (end_) std::memcpy(grown, buf_, end_);
+      delete[] buf_;
+      buf_ = grown;
+      cap_ = want;
+    }
+    if (old_msg != buf_) rebase(old_msg, buf_);
+  }
+  return {buf_ + end_, cap_ - end_};
+}
+
+void Parser::feed(std::string_view bytes) {
+  auto room = prepare(bytes.size());
+  std::memcpy(room.data(), bytes.data(), bytes.size());
+  commit(bytes.size());
+}
+
+Parser::Status Parser::fail(int status, std::string_view reason) {
+  error_status_ = status;
+  error_reason_.assign(reason.data(), reason.size());
+  return Status::error;
+}
+
+Parser::Status Parser::parse() {
+  if (error_status_) return Status::error;
+  // After a pause at the end of the headers llhttp may finish a bodiless message without
+  // another byte, so it runs once more even on an empty remainder.
+  if (parsed_ >= end_ && !resumed_) return Status::need_more;
+  resumed_ = false;
+  const char* start = buf_ + parsed_;
+  paused_for_ = 0;
+  llhttp_errno_t err = llhttp_execute(&impl_->p, start, end_ - parsed_);
+  if (err == HPE_OK) {
+    parsed_ = end_;
+    // A header section that never ends is cut off at the limit.
+    if (in_message_ && !headers_done_ && end_ - base_ > limits_.max_header_bytes)
+      return fail(431, "header section larger than the limit");
+    return Status::need_more;
+  }
+  if (err == HPE_PAUSED) {
+    parsed_ = static_cast<std::size_t>(llhttp_get_error_pos(&impl_->p) - buf_);
+    llhttp_resume(&impl_->p);
+    if (paused_for_ == 1) {
+      resumed_ = true;
+      return on_headers_paused();
+    }
+    materialize();
+    return Status::message_complete;
+  }
+  if (cb_error_status_) return fail(cb_error_status_, cb_error_reason_);
+  if (!headers_done_ && end_ - base_ > limits_.max_header_bytes) return fail(431, "header section larger than the limit");
+  const char* reason = llhttp_get_error_reason(&impl_->p);
+  if (err == HPE_INVALID_METHOD) {
+    // A well-formed request line whose method the server does not know is 501 (RFC 9110
+    // §9.1); anything else is malformed.
+    std::string_view line(buf_ + base_, end_ - base_);
+    while (!line.empty() && (line.front() == '\r' || line.front() == '\n')) line.remove_prefix(1);
+    auto eol = line.find("\r\n");
+    if (eol != std::string_view::npos) {
+      line = line.substr(0, eol);
+      auto sp1 = line.find(' ');
+      auto sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
+      bool well_formed = sp1 != std::string_view::npos && sp1 > 0 && sp2 != std::string_view::npos && sp2 > sp1 + 1 &&
+                         line.find(' ', sp2 + 1) == std::string_view::npos && line.substr(sp2 + 1).size() == 8 &&
+                         line.substr(sp2 + 1, 5) == "HTTP/" &&
+                         std::all_of(line.begin(), line.begin() + sp1, [](char c) { return is_tchar(static_cast<unsigned char>(c)); });
+      if (well_formed) return fail(501, "method not implemented");
+    }
+    return fail(400, "invalid method");
+  }
+  if (err == HPE_INVALID_VERSION) return fail(505, "HTTP version not supported");
+  return fail(400, reason ? reason : "malformed message");
+}
+
+Parser::Status Parser::on_headers_paused() {
+  auto& p = impl_->p;
+  std::string_view section(buf_ + base_, parsed_ - base_);
+  if (section.size() > limits_.max_header_bytes) return fail(431, "header section larger than the limit");
+  // llhttp insists on CRLF inside the header lines but lets a bare LF end the start line and
+  // the section; RFC 9112 §2.2 does not.
+  while (!section.empty() && (section.front() == '\r' || section.front() == '\n')) section.remove_prefix(1);
+  auto first_lf = section.find('\n');
+  if (first_lf == std::string_view::npos || first_lf == 0 || section[first_lf - 1] != '\r' || section.size() < 4 ||
+      section.substr(section.size() - 4) != "\r\n\r\n")
+    return fail(400, "bare LF where CRLF is required");
+  const bool is_request = kind_ == Kind::request;
+  const auto& hs = request_.headers();
+  if (is_request) {
+    if (p.http_major != 1) return fail(505, "HTTP version not supported");
+    if (p.http_minor == 1) {
+      if (host_count_ == 0) return fail(400, "HTTP/1.1 request without Host");
+      if (host_count_ > 1) return fail(400, "more than one Host header");
+    }
+    if (p.http_minor == 0 && has_te_) return fail(400, "Transfer-Encoding in an HTTP/1.0 request");
+  }
+  body_chunked_ = (p.flags & F_CHUNKED) != 0;
+  if (body_chunked_) {
+    // llhttp accepts "gzip, chunked": we decode no coding but chunked (RFC 9112 §6.1: 501).
+    if (!has_te_ || !iequals(trim(hs[impl_->te_index].value), "chunked")) return fail(501, "transfer coding not implemented");
+  }
+  has_body_ = body_chunked_ || ((p.flags & F_CONTENT_LENGTH) && p.content_length > 0);
+  if ((p.flags & F_CONTENT_LENGTH) && p.content_length > limits_.max_body)
+    return fail(413, "declared body larger than the limit");
+  expect_continue_ = false;
+  if (is_request && has_expect_) {
+    if (!iequals(trim(hs[impl_->expect_index].value), "100-continue")) return fail(417, "unsupported expectation");
+    expect_continue_ = p.http_minor >= 1;
+  }
+  if (!is_request && no_body_) {
+    // A response to HEAD (or a 1xx/204/304): no body whatever the headers say.
+    p.flags |= F_SKIPBODY;
+    has_body_ = false;
+  }
+  materialize();
+  return Status::headers_complete;
+}
+
+bool Parser::expects_continue() const noexcept {
+  // Only worth saying if the body is not already on its way.
+  return expect_continue_ && has_body_ && body_bytes_ == 0 && parsed_ == end_;
+}
+
+void Parser::materialize() {
+  auto& p = impl_->p;
+  if (kind_ == Kind::request) {
+    request_.set_method(method_.len ? view(method_) : std::string_view(llhttp_method_name(static_cast<llhttp_method_t>(p.method))));
+    request_.set_target(view(url_));
+  } else {
+    status_code_ = p.status_code;
+    reason_ = view(status_text_);
+  }
+  request_.set_version(p.http_major, p.http_minor);
+  if (body_chunked_)
+    request_.set_body(chunked_body_);
+  else
+    request_.set_body(body_span_.len ? view(body_span_) : std::string_view{});
+  request_.set_keep_alive(llhttp_should_keep_alive(&p) != 0);
+}
+
+Parser::Status Parser::finish_eof() {
+  if (error_status_) return Status::error;
+  paused_for_ = 0;
+  llhttp_errno_t err = llhttp_finish(&impl_->p);
+  if (err == HPE_PAUSED || paused_for_ == 2) {
+    llhttp_resume(&impl_->p);
+    materialize();
+    return Status::message_complete;
+  }
+  if (err != HPE_OK) {
+    const char* reason = llhttp_get_error_reason(&impl_->p);
+    return fail(400, reason ? reason : "truncated message");
+  }
+  return Status::need_more;
+}
+
+void Parser::next() {
+  base_ = parsed_;
+  method_ = url_ = status_text_ = body_span_ = Span{};
+  request_.mutable_headers().clear();
+  request_.mutable_trailers().clear();
+  fields_ = &request_.mutable_headers();
+  host_count_ = 0;
+  has_te_ = has_expect_ = false;
+  chunked_body_.clear();
+  body_chunked_ = false;
+  body_bytes_ = 0;
+  in_field_ = in_value_ = in_url_ = value_done_ = obs_fold_ = false;
+  in_message_ = headers_done_ = has_body_ = false;
+  expect_continue_ = false;
+  resumed_ = false;
+  status_code_ = 0;
+  if (base_ == end_) base_ = parsed_ = end_ = 0;  // nothing pipelined: reuse from the start
+}
+
+}  // namespace oasis::http

@@ -1,0 +1,552 @@
+// http/server.cpp — acceptors, connections, keep-alive, pipelining, limits, timeouts, TLS and
+// graceful shutdown on Asio.
+//
+// Each thread owns one io_context (no locking in its reactor), one SO_REUSEPORT acceptor, a
+// cached Date line and a timer that ticks four times a second: the tick refreshes the Date and
+// sweeps the thread's connections for expired deadlines, so no per-request timer is ever armed.
+// A connection parses everything it has received, answers each complete request into one
+// output buffer (responses in request order), writes the batch, then reads again.
+#include <oasis/http/date.hpp>
+#include <oasis/http/parser.hpp>
+#include <oasis/http/serializer.hpp>
+#include <oasis/http/server.hpp>
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+
+#include <atomic>
+#include <cstdio>
+#include <optional>
+#include <thread>
+#include <type_traits>
+
+namespace oasis::http {
+
+namespace asio = boost::asio;
+namespace ssl = boost::asio::ssl;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+constexpr auto kTick = std::chrono::milliseconds(250);
+constexpr auto kLinger = std::chrono::seconds(2);
+}  // namespace
+
+struct Worker;
+
+// The part of a connection the worker's sweep needs; the rest is templated on the stream.
+class ConnectionBase {
+ public:
+  virtual ~ConnectionBase() = default;
+  virtual void on_deadline() = 0;
+  virtual void on_shutdown() = 0;
+  virtual void force_close() = 0;
+  ConnectionBase* prev = nullptr;
+  ConnectionBase* next = nullptr;
+  Clock::time_point deadline = Clock::time_point::max();
+};
+
+struct Worker {
+  asio::io_context ctx{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};  // destroyed last
+  Server::Impl* server = nullptr;
+  unsigned index = 0;
+  std::optional<tcp::acceptor> acceptor;
+  asio::steady_timer tick{ctx};
+  DateCache date;
+  ConnectionBase* head = nullptr;
+  std::size_t connections = 0;
+  bool stopping = false;
+  Clock::time_point stop_deadline = Clock::time_point::max();
+
+  void link(ConnectionBase* c) {
+    c->next = head;
+    if (head) head->prev = c;
+    head = c;
+    ++connections;
+  }
+  void unlink(ConnectionBase* c) {
+    if (c->prev) c->prev->next = c->next;
+    else if (head == c) head = c->next;
+    if (c->next) c->next->prev = c->prev;
+    c->prev = c->next = nullptr;
+    --connections;
+  }
+  void start_tick();
+  void on_tick();
+  void begin_stop();
+  void do_accept();
+};
+
+struct Server::Impl {
+  ServerOptions opt;
+  Handler handler;
+  std::string server_line;
+  std::vector<std::unique_ptr<Worker>> workers;
+  std::optional<ssl::context> tls;
+  std::optional<asio::signal_set> signals;
+  std::uint16_t port = 0;
+  bool listening = false;
+  std::atomic<bool> stop_requested{false};
+  std::atomic<bool> stopped{false};
+
+  void arm_signals();
+};
+
+template <class Stream>
+class Connection final : public ConnectionBase, public std::enable_shared_from_this<Connection<Stream>> {
+  static constexpr bool kTls = !std::is_same_v<Stream, tcp::socket>;
+  enum class Phase : std::uint8_t { none, handshake, idle, header, body, write, linger };
+
+ public:
+  template <class... Args>
+  Connection(Worker& w, Args&&... args)
+      : w_(w), stream_(std::forward<Args>(args)...), parser_(Parser::Kind::request, w.server->opt.limits) {
+    w_.link(this);
+    sink_factory_ = [this] { return std::static_pointer_cast<ResponseSink>(std::make_shared<Sink>(this->shared_from_this())); };
+    res_.set_sink_factory(&sink_factory_);
+    boost::system::error_code ec;
+    auto ep = socket().remote_endpoint(ec);
+    if (!ec) remote_ = ep.address().to_string();
+  }
+  ~Connection() override { w_.unlink(this); }
+
+  void start() {
+    if constexpr (kTls) {
+      set_phase(Phase::handshake);
+      stream_.async_handshake(ssl::stream_base::server, [self = this->shared_from_this()](const boost::system::error_code& ec) {
+        if (ec) return self->close();
+        self->do_read();
+      });
+    } else {
+      do_read();
+    }
+  }
+
+  void on_deadline() override {
+    deadline = Clock::time_point::max();
+    switch (phase_) {
+      case Phase::header:
+      case Phase::body:
+        // A client too slow to send its request gets 408 (RFC 9110 §15.5.9), then the door.
+        timed_out_ = true;
+        socket().cancel();
+        break;
+      default:
+        force_close();
+    }
+  }
+
+  void on_shutdown() override {
+    // Idle connections go at once; busy ones finish their exchange and then close.
+    if (reading_ && !parser_.in_message() && !parser_.has_buffered()) force_close();
+  }
+
+  void force_close() override {
+    closed_ = true;
+    boost::system::error_code ec;
+    socket().close(ec);
+  }
+
+ private:
+  struct Sink final : ResponseSink {
+    explicit Sink(std::shared_ptr<Connection> c) : c(std::move(c)) {}
+    void finish() override { c->finish_deferred(); }
+    void dispatch(std::function<void()> f) override { asio::post(c->w_.ctx, std::move(f)); }
+    Response& response() override { return c->res_; }
+    std::shared_ptr<Connection> c;
+  };
+
+  tcp::socket& socket() {
+    if constexpr (kTls) return stream_.next_layer();
+    else return stream_;
+  }
+
+  std::chrono::milliseconds timeout_of(Phase p) const {
+    const auto& t = w_.server->opt.timeouts;
+    switch (p) {
+      case Phase::header: return t.header;
+      case Phase::body: return t.body;
+      case Phase::idle: return t.idle;
+      case Phase::write: return t.write;
+      case Phase::handshake: return t.header;
+      case Phase::linger: return std::chrono::duration_cast<std::chrono::milliseconds>(kLinger);
+      case Phase::none: break;
+    }
+    return std::chrono::milliseconds::max();
+  }
+
+  // Deadlines are set when a phase begins, never pushed back by progress within it, so a
+  // client dribbling a byte at a time is still cut off.
+  void set_phase(Phase p) {
+    if (p == phase_) return;
+    phase_ = p;
+    deadline = Clock::now() + timeout_of(p);
+  }
+
+  void do_read() {
+    if (closed_) return;
+    if (w_.stopping && !parser_.in_message() && !parser_.has_buffered()) return close();
+    set_phase(!parser_.in_message() ? Phase::idle : !parser_.headers_done() ? Phase::header : Phase::body);
+    auto room = parser_.prepare(4096);
+    reading_ = true;
+    stream_.async_read_some(asio::buffer(room.data(), room.size()),
+                            [self = this->shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+                              self->on_read(ec, n);
+                            });
+  }
+
+  void on_read(const boost::system::error_code& ec, std::size_t n) {
+    reading_ = false;
+    if (ec) {
+      if (timed_out_ && !closed_ && parser_.in_message()) {
+        timed_out_ = false;
+        serialize_error(408, "the request was not received in time");
+        return flush();
+      }
+      return close();
+    }
+    parser_.commit(n);
+    process();
+  }
+
+  // Answers every complete request in the buffer, then writes them all at once.
+  void process() {
+    while (!closed_ && !close_after_write_) {
+      auto st = parser_.parse();
+      if (st == Parser::Status::need_more) break;
+      if (st == Parser::Status::headers_complete) {
+        if (parser_.expects_continue()) Serializer::write_continue(out_);
+        continue;
+      }
+      if (st == Parser::Status::error) {
+        serialize_error(parser_.error_status(), parser_.error_reason());
+        break;
+      }
+      phase_ = Phase::none;  // the next request gets a fresh idle deadline
+      if (!handle()) return;  // answered later: finish_deferred() goes on from here
+    }
+    flush();
+  }
+
+  // Runs the handler; false when it deferred its answer.
+  bool handle() {
+    Request& req = const_cast<Request&>(parser_.request());
+    req.set_remote_address(remote_);
+    req.set_secure(kTls);
+    res_.clear();
+    try {
+      w_.server->handler(req, res_);
+    } catch (const std::exception& e) {
+      res_.clear();
+      serialize_error(500, "the handler failed");
+      close_after_write_ = false;
+      return true;
+    }
+    if (res_.deferred()) {
+      deferred_ = true;
+      return false;
+    }
+    serialize_response();
+    return true;
+  }
+
+  SerializeOptions options_for(const Request& req, bool keep_alive) {
+    const auto& o = w_.server->opt;
+    SerializeOptions so;
+    so.head = req.method() == Method::HEAD;
+    so.keep_alive = keep_alive;
+    so.version_minor = req.version_minor();
+    so.gzip_min_bytes = o.gzip_min_bytes;
+    so.gzip = o.gzip && res_.body().size() >= o.gzip_min_bytes && accepts_gzip(req.header("Accept-Encoding"));
+    so.date_line = w_.date.line();
+    so.server_line = w_.server->server_line;
+    return so;
+  }
+
+  void serialize_response() {
+    const Request& req = parser_.request();
+    bool keep = req.keep_alive() && !w_.stopping && !res_.closing();
+    serializer_.write(res_, options_for(req, keep), out_);
+    if (!keep) close_after_write_ = true;
+    parser_.next();
+  }
+
+  void serialize_error(int status, std::string_view detail) {
+    SerializeOptions so;
+    so.keep_alive = false;
+    so.date_line = w_.date.line();
+    so.server_line = w_.server->server_line;
+    serializer_.write_error(status, detail, so, out_);
+    close_after_write_ = true;
+  }
+
+  void finish_deferred() {
+    if (!deferred_) return;
+    deferred_ = false;
+    if (closed_) return;
+    serialize_response();
+    if (close_after_write_) return flush();
+    process();
+  }
+
+  void flush() {
+    if (closed_) return;
+    if (out_.empty()) {
+      if (close_after_write_) return linger_close();
+      return do_read();
+    }
+    if constexpr (!kTls) {
+      // Most responses fit the socket buffer: write now and skip a trip through the reactor.
+      boost::system::error_code ec;
+      std::size_t n = socket().write_some(asio::buffer(out_), ec);
+      if (!ec && n == out_.size()) {
+        out_.clear();
+        return after_write();
+      }
+      if (ec && ec != asio::error::would_block && ec != asio::error::try_again) return close();
+      if (!ec) out_.erase(0, n);
+    }
+    set_phase(Phase::write);
+    writing_ = true;
+    asio::async_write(stream_, asio::buffer(out_),
+                      [self = this->shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+                        self->writing_ = false;
+                        if (ec) return self->close();
+                        self->out_.clear();
+                        self->after_write();
+                      });
+  }
+
+  void after_write() {
+    if (close_after_write_) return linger_close();
+    phase_ = Phase::none;
+    if (parser_.has_buffered() && !parser_.in_message()) return process();
+    do_read();
+  }
+
+  // Closing right after an error answer could reset the connection before the client reads
+  // it (unread input makes the kernel send RST): stop sending, drain briefly, then close.
+  void linger_close() {
+    if (closed_) return;
+    if constexpr (kTls) {
+      set_phase(Phase::linger);
+      stream_.async_shutdown([self = this->shared_from_this()](const boost::system::error_code&) { self->close(); });
+    } else {
+      boost::system::error_code ec;
+      socket().shutdown(tcp::socket::shutdown_send, ec);
+      if (ec) return close();
+      set_phase(Phase::linger);
+      drain();
+    }
+  }
+
+  void drain() {
+    auto room = parser_.prepare(4096);
+    socket().async_read_some(asio::buffer(room.data(), room.size()),
+                             [self = this->shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+                               if (ec) return self->close();
+                               self->drain();
+                             });
+  }
+
+  void close() {
+    if (closed_) return;
+    closed_ = true;
+    boost::system::error_code ec;
+    socket().close(ec);
+  }
+
+  Worker& w_;
+  Stream stream_;
+  Parser parser_;
+  Serializer serializer_;
+  Response res_;
+  std::string out_;
+  std::string remote_;
+  std::function<std::shared_ptr<ResponseSink>()> sink_factory_;
+  Phase phase_ = Phase::none;
+  bool reading_ = false, writing_ = false, closed_ = false, close_after_write_ = false;
+  bool deferred_ = false, timed_out_ = false;
+};
+
+void Worker::start_tick() {
+  tick.expires_after(kTick);
+  tick.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) on_tick();
+  });
+}
+
+void Worker::on_tick() {
+  date.refresh(std::time(nullptr));
+  auto now = Clock::now();
+  const bool force = stopping && now >= stop_deadline;
+  for (ConnectionBase* c = head; c;) {
+    ConnectionBase* next = c->next;  // the callee may unlink itself later, never now
+    if (force) c->force_close();
+    else if (now >= c->deadline) c->on_deadline();
+    c = next;
+  }
+  if (stopping && connections == 0) {
+    if (index == 0 && server->signals) {
+      boost::system::error_code ec;
+      server->signals->cancel(ec);
+    }
+    return;  // nothing left: the io_context runs out of work and run() returns
+  }
+  start_tick();
+}
+
+void Worker::begin_stop() {
+  if (stopping) return;
+  stopping = true;
+  stop_deadline = Clock::now() + server->opt.timeouts.shutdown;
+  if (acceptor) {
+    boost::system::error_code ec;
+    acceptor->close(ec);
+  }
+  for (ConnectionBase* c = head; c;) {
+    ConnectionBase* next = c->next;
+    c->on_shutdown();
+    c = next;
+  }
+}
+
+void Worker::do_accept() {
+  acceptor->async_accept(ctx, [this](const boost::system::error_code& ec, tcp::socket s) {
+    if (ec) {
+      if (stopping || ec == asio::error::operation_aborted) return;
+      // Out of descriptors or similar: try again on the next tick rather than spin.
+      auto retry = std::make_shared<asio::steady_timer>(ctx, kTick);
+      retry->async_wait([this, retry](const boost::system::error_code&) {
+        if (!stopping) do_accept();
+      });
+      return;
+    }
+    if (stopping) return;
+    boost::system::error_code ignored;
+    s.set_option(tcp::no_delay(true), ignored);
+    if (server->tls) {
+      std::make_shared<Connection<ssl::stream<tcp::socket>>>(*this, std::move(s), *server->tls)->start();
+    } else {
+      s.non_blocking(true, ignored);
+      std::make_shared<Connection<tcp::socket>>(*this, std::move(s))->start();
+    }
+    do_accept();
+  });
+}
+
+void Server::Impl::arm_signals() {
+  signals->async_wait([this](const boost::system::error_code& ec, int) {
+    if (ec) return;
+    if (stop_requested.exchange(true)) {
+      // A second signal: stop waiting for in-flight requests.
+      for (auto& w : workers)
+        asio::post(w->ctx, [wp = w.get()] {
+          wp->stop_deadline = Clock::now();
+        });
+    } else {
+      for (auto& w : workers) asio::post(w->ctx, [wp = w.get()] { wp->begin_stop(); });
+    }
+    arm_signals();
+  });
+}
+
+Server::Server(ServerOptions options, Handler handler) : impl_(std::make_unique<Impl>()) {
+  impl_->opt = std::move(options);
+  impl_->handler = std::move(handler);
+  impl_->server_line = "Server: " + impl_->opt.server_name + "\r\n";
+  unsigned n = impl_->opt.threads ? impl_->opt.threads : std::max(1u, std::thread::hardware_concurrency());
+  impl_->opt.threads = n;
+  for (unsigned i = 0; i < n; ++i) {
+    auto w = std::make_unique<Worker>();
+    w->server = impl_.get();
+    w->index = i;
+    impl_->workers.push_back(std::move(w));
+  }
+}
+
+Server::~Server() {
+  for (auto& w : impl_->workers) {
+    // Close whatever is left and let the aborted handlers run, so no connection outlives its
+    // worker.
+    for (ConnectionBase* c = w->head; c;) {
+      ConnectionBase* next = c->next;
+      c->force_close();
+      c = next;
+    }
+    w->tick.cancel();
+    if (w->acceptor) {
+      boost::system::error_code ec;
+      w->acceptor->close(ec);
+    }
+    w->ctx.restart();
+    w->ctx.poll();
+  }
+  if (impl_->signals) {
+    boost::system::error_code ec;
+    impl_->signals->cancel(ec);
+  }
+}
+
+void Server::listen() {
+  auto& im = *impl_;
+  if (im.listening) return;
+  if (im.opt.tls.enabled()) {
+    im.tls.emplace(ssl::context::tls_server);
+    im.tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                        ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+    im.tls->use_certificate_chain_file(im.opt.tls.cert_file);
+    im.tls->use_private_key_file(im.opt.tls.key_file, ssl::context::pem);
+  }
+  auto address = asio::ip::make_address(im.opt.host);
+  std::uint16_t port = im.opt.port;
+  for (auto& w : im.workers) {
+    tcp::endpoint ep(address, port);
+    w->acceptor.emplace(w->ctx);
+    w->acceptor->open(ep.protocol());
+    w->acceptor->set_option(tcp::acceptor::reuse_address(true));
+    int one = 1;
+    ::setsockopt(w->acceptor->native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+    w->acceptor->bind(ep);
+    w->acceptor->listen(asio::socket_base::max_listen_connections);
+    if (port == 0) port = w->acceptor->local_endpoint().port();
+  }
+  im.port = port;
+  im.listening = true;
+}
+
+std::uint16_t Server::port() const noexcept { return impl_->port; }
+
+const ServerOptions& Server::options() const noexcept { return impl_->opt; }
+
+void Server::handle_signals() {
+  auto& im = *impl_;
+  if (im.signals) return;
+  im.signals.emplace(im.workers[0]->ctx, SIGINT, SIGTERM);
+  im.arm_signals();
+}
+
+void Server::run() {
+  auto& im = *impl_;
+  listen();
+  for (auto& w : im.workers) {
+    w->start_tick();
+    w->do_accept();
+  }
+  if (im.stop_requested) {
+    for (auto& w : im.workers) asio::post(w->ctx, [wp = w.get()] { wp->begin_stop(); });
+  }
+  std::vector<std::thread> threads;
+  for (std::size_t i = 1; i < im.workers.size(); ++i) threads.emplace_back([w = im.workers[i].get()] { w->ctx.run(); });
+  im.workers[0]->ctx.run();
+  for (auto& t : threads) t.join();
+  im.stopped = true;
+}
+
+void Server::stop() {
+  auto& im = *impl_;
+  im.stop_requested = true;
+  for (auto& w : im.workers) asio::post(w->ctx, [wp = w.get()] { wp->begin_stop(); });
+}
+
+}  // namespace oasis::http
