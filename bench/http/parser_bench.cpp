@@ -32,12 +32,13 @@ const std::string kBrowser =
     "Accept-Language: en-US,en;q=0.9\r\n"
     "If-None-Match: W/\"a1b2c3d4\"\r\n\r\n";
 
+const std::string kJsonBody =
+    "{\"vmid\":100,\"name\":\"web-01\",\"memory\":2048,\"cores\":2,\"sockets\":1,\"net0\":\"virtio,bridge=vmbr0\","
+    "\"scsi0\":\"local-lvm:32\",\"ostype\":\"l26\",\"start\":1,\"description\":\"created by the benchmark client\"}";
 const std::string kPostJson =
     "POST /nodes/pve1/qemu HTTP/1.1\r\nHost: pve:8006\r\nContent-Type: application/json\r\n"
     "CSRFPreventionToken: 4EEC61E2:lwk7od06fa1+DcPUwBTXCcndyAY\r\nCookie: PVEAuthCookie=PVE:root@pam:4EEC61E2::rsKoApxDTLYPn6H3NNT6iP2mv\r\n"
-    "Content-Length: 198\r\n\r\n"
-    "{\"vmid\":100,\"name\":\"web-01\",\"memory\":2048,\"cores\":2,\"sockets\":1,\"net0\":\"virtio,bridge=vmbr0\","
-    "\"scsi0\":\"local-lvm:32\",\"ostype\":\"l26\",\"start\":1,\"description\":\"created by the benchmark client x\"}";
+    "Content-Length: " + std::to_string(kJsonBody.size()) + "\r\n\r\n" + kJsonBody;
 
 std::string repeat(const std::string& s, int n) {
   std::string out;
@@ -153,6 +154,7 @@ BENCHMARK_CAPTURE(BM_beast, curl_get, &kCurl);
 BENCHMARK_CAPTURE(BM_llhttp_raw, browser_get, &kBrowser);
 BENCHMARK_CAPTURE(BM_llhttp, browser_get, &kBrowser);
 BENCHMARK_CAPTURE(BM_beast, browser_get, &kBrowser);
+BENCHMARK_CAPTURE(BM_llhttp_raw, post_json, &kPostJson);
 BENCHMARK_CAPTURE(BM_llhttp, post_json, &kPostJson);
 BENCHMARK_CAPTURE(BM_beast, post_json, &kPostJson);
 

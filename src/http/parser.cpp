@@ -2,9 +2,9 @@
 //
 // Header fields go straight into the Request as views while llhttp reports them; the few
 // fields that decide framing (Host, Transfer-Encoding, Expect) are recognised once, when their
-// name completes, so no lookup by name happens later. llhttp pauses twice per message: at the
-// end of the header section (where the checks below need its exact position) and at the end
-// of the message (where the caller answers it).
+// name completes, so no lookup by name happens later. Every check on the header section runs
+// inside llhttp's headers-complete callback, from exact offsets noted on the way, so llhttp
+// pauses only once per message: at its end, where the caller answers it.
 #include <oasis/http/parser.hpp>
 
 #include <llhttp.h>
@@ -36,11 +36,14 @@ std::string_view trim(std::string_view s) noexcept {
 
 enum FieldKind { kOther, kHost, kTransferEncoding, kExpect };
 
+// By length and first letter before any full comparison: most fields are ruled out in two
+// compares.
 FieldKind classify(std::string_view name) noexcept {
+  const char first = static_cast<char>(name[0] | 0x20);
   switch (name.size()) {
-    case 4: return iequals(name, "host") ? kHost : kOther;
-    case 6: return iequals(name, "expect") ? kExpect : kOther;
-    case 17: return iequals(name, "transfer-encoding") ? kTransferEncoding : kOther;
+    case 4: return first == 'h' && iequals(name, "host") ? kHost : kOther;
+    case 6: return first == 'e' && iequals(name, "expect") ? kExpect : kOther;
+    case 17: return first == 't' && iequals(name, "transfer-encoding") ? kTransferEncoding : kOther;
   }
   return kOther;
 }
@@ -113,6 +116,7 @@ struct Parser::Impl {
     // llhttp keeps whitespace before the colon in the name; RFC 9112 §5.1 forbids it.
     if (name.empty() || name.back() == ' ' || name.back() == '\t')
       return stop(s, 400, "whitespace between a header field name and its colon");
+    s.line_end_ = off(s, name.data() + name.size()) + 1;  // past the colon, for an empty value
     if (s.headers_done_) return 0;  // trailers decide nothing
     auto idx = static_cast<std::uint32_t>(s.fields_->size() - 1);
     switch (classify(name)) {
@@ -144,6 +148,7 @@ struct Parser::Impl {
       f.value = {at, len};
       s.in_value_ = true;
     }
+    s.line_end_ = off(s, at + len);
     return 0;
   }
   static int on_header_value_complete(llhttp_t* p) {
@@ -160,8 +165,9 @@ struct Parser::Impl {
     auto& s = of(p);
     s.headers_done_ = true;
     s.fields_ = &s.request_.mutable_trailers();
-    s.paused_for_ = 1;
-    return HPE_PAUSED;
+    int rc = s.check_headers();
+    if (rc < 0) return stop(s, s.error_status_, nullptr);
+    return rc;
   }
   static int on_body(llhttp_t* p, const char* at, std::size_t len) {
     auto& s = of(p);
@@ -175,10 +181,7 @@ struct Parser::Impl {
     }
     return 0;
   }
-  static int on_message_complete(llhttp_t* p) {
-    of(p).paused_for_ = 2;
-    return HPE_PAUSED;
-  }
+  static int on_message_complete(llhttp_t*) { return HPE_PAUSED; }
 };
 
 Parser::Parser(Kind kind, Limits limits) : kind_(kind), limits_(limits), impl_(std::make_unique<Impl>()) {
@@ -233,7 +236,10 @@ std::span<char> Parser::prepare(std::size_t min) {
       buf_ = grown;
       cap_ = want;
     }
-    if (old_msg != buf_) rebase(old_msg, buf_);
+    if (old_msg != buf_) {
+      rebase(old_msg, buf_);
+      moved_ = true;
+    }
   }
   return {buf_ + end_, cap_ - end_};
 }
@@ -252,31 +258,29 @@ Parser::Status Parser::fail(int status, std::string_view reason) {
 
 Parser::Status Parser::parse() {
   if (error_status_) return Status::error;
-  // After a pause at the end of the headers llhttp may finish a bodiless message without
-  // another byte, so it runs once more even on an empty remainder.
-  if (parsed_ >= end_ && !resumed_) return Status::need_more;
-  resumed_ = false;
+  if (parsed_ >= end_) return Status::need_more;
   const char* start = buf_ + parsed_;
-  paused_for_ = 0;
   llhttp_errno_t err = llhttp_execute(&impl_->p, start, end_ - parsed_);
   if (err == HPE_OK) {
     parsed_ = end_;
-    // A header section that never ends is cut off at the limit.
-    if (in_message_ && !headers_done_ && end_ - base_ > limits_.max_header_bytes)
-      return fail(431, "header section larger than the limit");
+    if (!headers_done_) {
+      // A header section that never ends is cut off at the limit.
+      if (in_message_ && end_ - base_ > limits_.max_header_bytes) return fail(431, "header section larger than the limit");
+      return Status::need_more;
+    }
+    if (!headers_reported_) {
+      headers_reported_ = true;
+      return Status::headers_complete;  // the body is still to come
+    }
     return Status::need_more;
   }
   if (err == HPE_PAUSED) {
     parsed_ = static_cast<std::size_t>(llhttp_get_error_pos(&impl_->p) - buf_);
     llhttp_resume(&impl_->p);
-    if (paused_for_ == 1) {
-      resumed_ = true;
-      return on_headers_paused();
-    }
     materialize();
     return Status::message_complete;
   }
-  if (cb_error_status_) return fail(cb_error_status_, cb_error_reason_);
+  if (cb_error_status_) return cb_error_reason_ ? fail(cb_error_status_, cb_error_reason_) : Status::error;
   if (!headers_done_ && end_ - base_ > limits_.max_header_bytes) return fail(431, "header section larger than the limit");
   const char* reason = llhttp_get_error_reason(&impl_->p);
   if (err == HPE_INVALID_METHOD) {
@@ -301,47 +305,58 @@ Parser::Status Parser::parse() {
   return fail(400, reason ? reason : "malformed message");
 }
 
-Parser::Status Parser::on_headers_paused() {
+// Runs in llhttp's headers-complete callback: 0 go on, 1 no body follows, -1 refused (with
+// error_status_ and error_reason_ set).
+int Parser::check_headers() {
   auto& p = impl_->p;
-  std::string_view section(buf_ + base_, parsed_ - base_);
-  if (section.size() > limits_.max_header_bytes) return fail(431, "header section larger than the limit");
-  // llhttp insists on CRLF inside the header lines but lets a bare LF end the start line and
-  // the section; RFC 9112 §2.2 does not.
-  while (!section.empty() && (section.front() == '\r' || section.front() == '\n')) section.remove_prefix(1);
-  auto first_lf = section.find('\n');
-  if (first_lf == std::string_view::npos || first_lf == 0 || section[first_lf - 1] != '\r' || section.size() < 4 ||
-      section.substr(section.size() - 4) != "\r\n\r\n")
-    return fail(400, "bare LF where CRLF is required");
+  auto refuse = [this](int status, const char* reason) {
+    error_status_ = status;
+    error_reason_ = reason;
+    return -1;
+  };
   const bool is_request = kind_ == Kind::request;
+  // llhttp insists on CRLF inside the header lines but lets a bare LF end the request line and
+  // the section; RFC 9112 §2.2 does not. Both ends are at known offsets, and llhttp has already
+  // consumed every byte looked at here. (Responses, read by our client, are taken as llhttp
+  // takes them.)
+  if (is_request) {
+    const char* msg = buf_ + base_;
+    std::size_t at = url_.off + url_.len + 9;  // " HTTP/1.1"
+    if (msg[at] != '\r') return refuse(400, "bare LF where CRLF is required");
+    if (!request_.headers().empty()) at = line_end_;
+    while (msg[at] == ' ' || msg[at] == '\t') ++at;
+    if (std::string_view(msg + at, 4) != "\r\n\r\n") return refuse(400, "bare LF where CRLF is required");
+    if (at + 4 > limits_.max_header_bytes) return refuse(431, "header section larger than the limit");
+  }
   const auto& hs = request_.headers();
   if (is_request) {
-    if (p.http_major != 1) return fail(505, "HTTP version not supported");
+    if (p.http_major != 1) return refuse(505, "HTTP version not supported");
     if (p.http_minor == 1) {
-      if (host_count_ == 0) return fail(400, "HTTP/1.1 request without Host");
-      if (host_count_ > 1) return fail(400, "more than one Host header");
+      if (host_count_ == 0) return refuse(400, "HTTP/1.1 request without Host");
+      if (host_count_ > 1) return refuse(400, "more than one Host header");
     }
-    if (p.http_minor == 0 && has_te_) return fail(400, "Transfer-Encoding in an HTTP/1.0 request");
+    if (p.http_minor == 0 && has_te_) return refuse(400, "Transfer-Encoding in an HTTP/1.0 request");
   }
   body_chunked_ = (p.flags & F_CHUNKED) != 0;
-  if (body_chunked_) {
-    // llhttp accepts "gzip, chunked": we decode no coding but chunked (RFC 9112 §6.1: 501).
-    if (!has_te_ || !iequals(trim(hs[impl_->te_index].value), "chunked")) return fail(501, "transfer coding not implemented");
-  }
+  // llhttp accepts "gzip, chunked": we decode no coding but chunked (RFC 9112 §6.1: 501).
+  if (body_chunked_ && (!has_te_ || !iequals(trim(hs[impl_->te_index].value), "chunked")))
+    return refuse(501, "transfer coding not implemented");
   has_body_ = body_chunked_ || ((p.flags & F_CONTENT_LENGTH) && p.content_length > 0);
   if ((p.flags & F_CONTENT_LENGTH) && p.content_length > limits_.max_body)
-    return fail(413, "declared body larger than the limit");
+    return refuse(413, "declared body larger than the limit");
   expect_continue_ = false;
   if (is_request && has_expect_) {
-    if (!iequals(trim(hs[impl_->expect_index].value), "100-continue")) return fail(417, "unsupported expectation");
+    if (!iequals(trim(hs[impl_->expect_index].value), "100-continue")) return refuse(417, "unsupported expectation");
     expect_continue_ = p.http_minor >= 1;
   }
+  materialize_head();
+  moved_ = false;
   if (!is_request && no_body_) {
     // A response to HEAD (or a 1xx/204/304): no body whatever the headers say.
-    p.flags |= F_SKIPBODY;
     has_body_ = false;
+    return 1;
   }
-  materialize();
-  return Status::headers_complete;
+  return 0;
 }
 
 bool Parser::expects_continue() const noexcept {
@@ -349,7 +364,7 @@ bool Parser::expects_continue() const noexcept {
   return expect_continue_ && has_body_ && body_bytes_ == 0 && parsed_ == end_;
 }
 
-void Parser::materialize() {
+void Parser::materialize_head() {
   auto& p = impl_->p;
   if (kind_ == Kind::request) {
     request_.set_method(method_.len ? view(method_) : std::string_view(llhttp_method_name(static_cast<llhttp_method_t>(p.method))));
@@ -359,6 +374,13 @@ void Parser::materialize() {
     reason_ = view(status_text_);
   }
   request_.set_version(p.http_major, p.http_minor);
+}
+
+void Parser::materialize() {
+  auto& p = impl_->p;
+  // The request line's views were set at the end of the headers; the buffer may have moved
+  // since (a body that needed room), so set them again from their offsets.
+  if (moved_) materialize_head();
   if (body_chunked_)
     request_.set_body(chunked_body_);
   else
@@ -368,9 +390,8 @@ void Parser::materialize() {
 
 Parser::Status Parser::finish_eof() {
   if (error_status_) return Status::error;
-  paused_for_ = 0;
   llhttp_errno_t err = llhttp_finish(&impl_->p);
-  if (err == HPE_PAUSED || paused_for_ == 2) {
+  if (err == HPE_PAUSED) {
     llhttp_resume(&impl_->p);
     materialize();
     return Status::message_complete;
@@ -396,7 +417,9 @@ void Parser::next() {
   in_field_ = in_value_ = in_url_ = value_done_ = obs_fold_ = false;
   in_message_ = headers_done_ = has_body_ = false;
   expect_continue_ = false;
-  resumed_ = false;
+  headers_reported_ = false;
+  moved_ = false;
+  line_end_ = 0;
   status_code_ = 0;
   if (base_ == end_) base_ = parsed_ = end_ = 0;  // nothing pipelined: reuse from the start
 }

@@ -6,6 +6,13 @@
 // sweeps the thread's connections for expired deadlines, so no per-request timer is ever armed.
 // A connection parses everything it has received, answers each complete request into one
 // output buffer (responses in request order), writes the batch, then reads again.
+//
+// Plain TCP connections are registered once, edge-triggered, in a per-thread epoll set that
+// the io_context watches as a single descriptor. Each connection remembers whether its socket
+// can still be read or written, so a keep-alive exchange costs one recv and one send: Asio's
+// own reactor must either try a read that says EAGAIN after every response or re-arm the
+// descriptor with epoll_ctl, a third system call per request (see docs/http.md). TLS
+// connections, timers, signals and accepts stay on Asio.
 #include <oasis/http/date.hpp>
 #include <oasis/http/parser.hpp>
 #include <oasis/http/serializer.hpp>
@@ -13,6 +20,12 @@
 
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
+
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <atomic>
 #include <cstdio>
@@ -41,6 +54,8 @@ class ConnectionBase {
   virtual void on_deadline() = 0;
   virtual void on_shutdown() = 0;
   virtual void force_close() = 0;
+  // Readiness from the thread's epoll set (plain TCP connections only).
+  virtual void on_io(std::uint32_t events) = 0;
   ConnectionBase* prev = nullptr;
   ConnectionBase* next = nullptr;
   Clock::time_point deadline = Clock::time_point::max();
@@ -52,6 +67,8 @@ struct Worker {
   unsigned index = 0;
   std::optional<tcp::acceptor> acceptor;
   asio::steady_timer tick{ctx};
+  int epfd = -1;                                     // plain connections' readiness
+  std::optional<asio::posix::stream_descriptor> epoll_watch;  // epfd, as seen by the io_context
   DateCache date;
   ConnectionBase* head = nullptr;
   std::size_t connections = 0;
@@ -73,6 +90,8 @@ struct Worker {
   }
   void start_tick();
   void on_tick();
+  void watch_epoll();
+  void on_epoll();
   void begin_stop();
   void do_accept();
 };
@@ -118,7 +137,30 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
         self->do_read();
       });
     } else {
+      epoll_event ev{};
+      ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+      ev.data.ptr = static_cast<ConnectionBase*>(this);
+      if (::epoll_ctl(w_.epfd, EPOLL_CTL_ADD, socket().native_handle(), &ev) != 0) return close();
+      self_ = this->shared_from_this();  // the worker's epoll set holds no reference of its own
       do_read();
+    }
+  }
+
+  void on_io(std::uint32_t events) override {
+    if constexpr (!kTls) {
+      if (closed_) return;
+      auto keep = self_;
+      if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) {
+        can_write_ = true;
+        if (writing_) write_now();
+      }
+      if (!closed_ && (events & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP))) {
+        can_read_ = true;
+        if (lingering_) drain();
+        else if (reading_) read_now();
+      }
+    } else {
+      (void)events;
     }
   }
 
@@ -128,8 +170,16 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
       case Phase::header:
       case Phase::body:
         // A client too slow to send its request gets 408 (RFC 9110 §15.5.9), then the door.
-        timed_out_ = true;
-        socket().cancel();
+        if constexpr (kTls) {
+          timed_out_ = true;
+          socket().cancel();
+        } else {
+          if (!reading_) return force_close();
+          auto keep = self_;
+          reading_ = false;
+          serialize_error(408, "the request was not received in time");
+          flush();
+        }
         break;
       default:
         force_close();
@@ -141,11 +191,7 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
     if (reading_ && !parser_.in_message() && !parser_.has_buffered()) force_close();
   }
 
-  void force_close() override {
-    closed_ = true;
-    boost::system::error_code ec;
-    socket().close(ec);
-  }
+  void force_close() override { close(); }
 
  private:
   struct Sink final : ResponseSink {
@@ -187,8 +233,12 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
     if (closed_) return;
     if (w_.stopping && !parser_.in_message() && !parser_.has_buffered()) return close();
     set_phase(!parser_.in_message() ? Phase::idle : !parser_.headers_done() ? Phase::header : Phase::body);
-    auto room = parser_.prepare(4096);
     reading_ = true;
+    if constexpr (!kTls) {
+      if (can_read_) read_now();
+      return;
+    }
+    auto room = parser_.prepare(4096);
     stream_.async_read_some(asio::buffer(room.data(), room.size()),
                             [self = this->shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
                               self->on_read(ec, n);
@@ -207,6 +257,57 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
     }
     parser_.commit(n);
     process();
+  }
+
+  // Plain TCP: read what the socket has. A short read means it is empty (edge-triggered epoll
+  // will say when that changes), so no read is ever tried just to learn EAGAIN.
+  void read_now() {
+    if (sync_depth_ > 16) {
+      // A client that never stops sending: go round the event loop rather than the stack.
+      asio::post(w_.ctx, [keep = self_] { keep->read_now(); });
+      return;
+    }
+    auto room = parser_.prepare(4096);
+    ssize_t n;
+    do n = ::recv(socket().native_handle(), room.data(), room.size(), 0);
+    while (n < 0 && errno == EINTR);
+    if (n > 0) {
+      if (static_cast<std::size_t>(n) < room.size()) can_read_ = false;
+      reading_ = false;
+      parser_.commit(static_cast<std::size_t>(n));
+      ++sync_depth_;
+      process();
+      --sync_depth_;
+      return;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      can_read_ = false;  // stay reading_: the next EPOLLIN comes here
+      return;
+    }
+    close();  // EOF or error
+  }
+
+  // Plain TCP: write what is pending; on a full socket, wait for EPOLLOUT.
+  void write_now() {
+    while (written_ < out_.size()) {
+      ssize_t n = ::send(socket().native_handle(), out_.data() + written_, out_.size() - written_, MSG_NOSIGNAL);
+      if (n > 0) {
+        written_ += static_cast<std::size_t>(n);
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        can_write_ = false;
+        writing_ = true;
+        set_phase(Phase::write);
+        return;
+      }
+      return close();
+    }
+    out_.clear();
+    written_ = 0;
+    writing_ = false;
+    after_write();
   }
 
   // Answers every complete request in the buffer, then writes them all at once.
@@ -296,15 +397,13 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
       return do_read();
     }
     if constexpr (!kTls) {
-      // Most responses fit the socket buffer: write now and skip a trip through the reactor.
-      boost::system::error_code ec;
-      std::size_t n = socket().write_some(asio::buffer(out_), ec);
-      if (!ec && n == out_.size()) {
-        out_.clear();
-        return after_write();
+      if (can_write_) {
+        write_now();
+      } else {
+        writing_ = true;
+        set_phase(Phase::write);
       }
-      if (ec && ec != asio::error::would_block && ec != asio::error::try_again) return close();
-      if (!ec) out_.erase(0, n);
+      return;
     }
     set_phase(Phase::write);
     writing_ = true;
@@ -336,24 +435,31 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
       socket().shutdown(tcp::socket::shutdown_send, ec);
       if (ec) return close();
       set_phase(Phase::linger);
+      lingering_ = true;
       drain();
     }
   }
 
   void drain() {
-    auto room = parser_.prepare(4096);
-    socket().async_read_some(asio::buffer(room.data(), room.size()),
-                             [self = this->shared_from_this()](const boost::system::error_code& ec, std::size_t) {
-                               if (ec) return self->close();
-                               self->drain();
-                             });
+    if constexpr (!kTls) {
+      char scratch[4096];
+      for (;;) {
+        ssize_t n = ::recv(socket().native_handle(), scratch, sizeof scratch, 0);
+        if (n > 0) continue;
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;  // wait for more, or the deadline
+        return close();  // the client closed: done
+      }
+    }
   }
 
   void close() {
     if (closed_) return;
     closed_ = true;
     boost::system::error_code ec;
-    socket().close(ec);
+    socket().close(ec);  // also leaves the epoll set
+    // Let go of the self-reference later: this may be running inside one of our own calls.
+    if (self_) asio::post(w_.ctx, [keep = std::move(self_)] {});
   }
 
   Worker& w_;
@@ -367,6 +473,11 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
   Phase phase_ = Phase::none;
   bool reading_ = false, writing_ = false, closed_ = false, close_after_write_ = false;
   bool deferred_ = false, timed_out_ = false;
+  // Plain TCP only: what the socket can do without waiting, as edge-triggered epoll reports it.
+  bool can_read_ = true, can_write_ = true, lingering_ = false;
+  std::size_t written_ = 0;
+  int sync_depth_ = 0;
+  std::shared_ptr<Connection> self_;
 };
 
 void Worker::start_tick() {
@@ -391,9 +502,30 @@ void Worker::on_tick() {
       boost::system::error_code ec;
       server->signals->cancel(ec);
     }
+    if (epoll_watch) {
+      boost::system::error_code ec;
+      epoll_watch->cancel(ec);
+    }
     return;  // nothing left: the io_context runs out of work and run() returns
   }
   start_tick();
+}
+
+void Worker::watch_epoll() {
+  epoll_watch->async_wait(asio::posix::stream_descriptor::wait_read, [this](const boost::system::error_code& ec) {
+    if (ec) return;
+    on_epoll();
+    watch_epoll();
+  });
+}
+
+void Worker::on_epoll() {
+  epoll_event events[256];
+  int n;
+  do {
+    n = ::epoll_wait(epfd, events, 256, 0);
+    for (int i = 0; i < n; ++i) static_cast<ConnectionBase*>(events[i].data.ptr)->on_io(events[i].events);
+  } while (n == 256);
 }
 
 void Worker::begin_stop() {
@@ -461,6 +593,9 @@ Server::Server(ServerOptions options, Handler handler) : impl_(std::make_unique<
     auto w = std::make_unique<Worker>();
     w->server = impl_.get();
     w->index = i;
+    w->epfd = ::epoll_create1(EPOLL_CLOEXEC);
+    if (w->epfd < 0) throw std::system_error(errno, std::generic_category(), "epoll_create1");
+    w->epoll_watch.emplace(w->ctx, ::dup(w->epfd));
     impl_->workers.push_back(std::move(w));
   }
 }
@@ -475,12 +610,18 @@ Server::~Server() {
       c = next;
     }
     w->tick.cancel();
+    if (w->epoll_watch) {
+      boost::system::error_code ec;
+      w->epoll_watch->cancel(ec);
+    }
     if (w->acceptor) {
       boost::system::error_code ec;
       w->acceptor->close(ec);
     }
     w->ctx.restart();
     w->ctx.poll();
+    w->epoll_watch.reset();
+    ::close(w->epfd);
   }
   if (impl_->signals) {
     boost::system::error_code ec;
@@ -531,6 +672,7 @@ void Server::run() {
   listen();
   for (auto& w : im.workers) {
     w->start_tick();
+    w->watch_epoll();
     w->do_accept();
   }
   if (im.stop_requested) {

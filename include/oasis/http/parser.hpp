@@ -88,8 +88,9 @@ class Parser {
   friend struct Impl;
 
   Status fail(int status, std::string_view reason);
-  Status on_headers_paused();
-  void materialize();
+  int check_headers();
+  void materialize_head();  // method, target, version, status
+  void materialize();       // body, keep-alive (and the head again if the buffer moved)
   // The buffer moved (compaction or growth): header views follow it.
   void rebase(const char* old_base, const char* new_base) noexcept;
   std::string_view view(Span s) const noexcept { return {buf_ + base_ + s.off, s.len}; }
@@ -116,8 +117,9 @@ class Parser {
   bool in_field_ = false, in_value_ = false, in_url_ = false, value_done_ = false, obs_fold_ = false;
   bool in_message_ = false, headers_done_ = false, has_body_ = false, no_body_ = false;
   bool expect_continue_ = false;
-  bool resumed_ = false;  // paused after headers: llhttp must run again even with no new bytes
-  int paused_for_ = 0;    // 1 headers, 2 message
+  bool headers_reported_ = false;
+  bool moved_ = false;  // the buffer moved since the head was materialised
+  std::uint32_t line_end_ = 0;  // offset just past the last header line's content
   int status_code_ = 0;
   std::string_view reason_;
   int error_status_ = 0;
