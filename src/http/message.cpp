@@ -7,7 +7,12 @@ namespace oasis::http {
 
 namespace {
 constexpr unsigned char lower(unsigned char c) noexcept { return (c >= 'A' && c <= 'Z') ? c | 0x20 : c; }
-bool has_crlf(std::string_view s) noexcept { return s.find_first_of("\r\n") != std::string_view::npos; }
+// A plain loop: find_first_of with a two-character set costs a memchr per character.
+bool has_crlf(std::string_view s) noexcept {
+  for (char c : s)
+    if (c == '\r' || c == '\n') return true;
+  return false;
+}
 }  // namespace
 
 bool iequals(std::string_view a, std::string_view b) noexcept {
