@@ -1,0 +1,107 @@
+// oasis/rest/app.hpp — binds path templates ("/notes/{id}") to resources and turns the whole
+// into an http::Handler: route lookup, path parameters, dependencies, CORS, the debug trace,
+// and the decision flow compiled once per route at registration.
+//
+//   rest::App app;
+//   app.dependencies().application<NoteStore>([](auto&) { return NoteStore{}; });
+//   app.resource<NoteItem>("/notes/{id}");
+//   http::Server server(options, app.handler());
+//
+// A resource object is built per request, on the stack, by its factory (or its constructor
+// taking Context&, or its default constructor). Unknown paths answer 404 problem+json.
+//
+// This header knows nothing about sockets (the engine runs the handler) or OpenAPI.
+#pragma once
+
+#include <oasis/http/message.hpp>
+#include <oasis/rest/dependencies.hpp>
+#include <oasis/rest/flow.hpp>
+#include <oasis/rest/resource.hpp>
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace oasis::rest {
+
+struct CorsOptions {
+  // Origins allowed to call ("https://app.example"); "*" allows any. Empty turns CORS off.
+  std::vector<std::string> allowed_origins;
+  // Request headers a preflight may ask for; empty echoes what the preflight asks.
+  std::vector<std::string> allowed_headers;
+  // Response headers scripts may read.
+  std::vector<std::string> exposed_headers;
+  bool allow_credentials = false;
+  int max_age_seconds = 600;
+};
+
+enum class TraceMode {
+  off,         // never (production)
+  on_request,  // when the request carries "X-Oasis-Trace: 1"
+  always,      // on every response
+};
+
+struct AppOptions {
+  TraceMode trace = TraceMode::off;
+  CorsOptions cors;
+};
+
+class App {
+ public:
+  explicit App(AppOptions options = {});
+  ~App();
+  App(const App&) = delete;
+  App& operator=(const App&) = delete;
+
+  // Routes a path template to resource T, built per request by factory(Context&) -> T.
+  template <class T, class F>
+  void resource(std::string_view path_template, F factory) {
+    add_route(path_template, compile_plan_for<T>(), [factory = std::move(factory)](App& app, const Plan& plan, Context& ctx) {
+      T res = factory(ctx);
+      app.serve(plan, res, ctx);
+    });
+  }
+  // Routes a path template to T built by T(Context&) or T().
+  template <class T>
+  void resource(std::string_view path_template) {
+    if constexpr (std::is_constructible_v<T, Context&>)
+      resource<T>(path_template, [](Context& c) { return T(c); });
+    else
+      resource<T>(path_template, [](Context&) { return T(); });
+  }
+
+  Dependencies& dependencies() noexcept { return deps_; }
+  const AppOptions& options() const noexcept { return options_; }
+
+  // Creates the application dependencies (also done by the first handler() call).
+  void start();
+  // Destroys them in reverse order of creation (also done by the destructor).
+  void stop() noexcept;
+
+  // The handler to give the server. It refers to this App, which must outlive it.
+  http::Handler handler();
+  // The same thing as a member call. Call start() first when several threads will call it:
+  // application dependencies are then all created before any request reads them.
+  void handle(const http::Request& request, http::Response& response);
+
+  // The compiled plan of a route, by its template; nullptr if there is none.
+  const Plan* plan(std::string_view path_template) const noexcept;
+  // Every route with its plan, for humans.
+  std::string describe() const;
+
+ private:
+  using Runner = std::function<void(App&, const Plan&, Context&)>;
+  void add_route(std::string_view path_template, Plan plan, Runner run);
+  // Runs CORS, the flow and the trace for one resource.
+  void serve(const Plan& plan, Resource& resource, Context& ctx);
+
+  struct Router;
+  AppOptions options_;
+  Dependencies deps_;
+  std::unique_ptr<Router> router_;
+};
+
+}  // namespace oasis::rest

@@ -1,0 +1,230 @@
+// Route binding, CORS and the debug trace around the decision flow.
+#include <oasis/rest/app.hpp>
+
+#include <deque>
+#include <stdexcept>
+
+namespace oasis::rest {
+
+using http::iequals;
+
+// A trie of path segments: literal children first, then one parameter child. Lookup walks the
+// request path once (backtracking only where a literal and a parameter both fit).
+struct App::Router {
+  struct Node {
+    std::vector<std::pair<std::string, std::size_t>> literals;
+    std::size_t param = npos;  // child node for "{name}"
+    std::size_t route = npos;  // route ending here
+  };
+  struct Route {
+    std::string path_template;
+    std::vector<std::string> param_names;
+    Plan plan;
+    Runner run;
+  };
+  static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+
+  std::vector<Node> nodes{1};
+  std::deque<Route> routes;  // a deque: plans keep their addresses as routes are added
+
+  static std::string_view next_segment(std::string_view& path) {
+    // path starts after a '/'
+    auto slash = path.find('/');
+    auto seg = path.substr(0, slash);
+    path = slash == std::string_view::npos ? std::string_view{} : path.substr(slash + 1);
+    return seg;
+  }
+
+  void add(std::string_view tmpl, Plan plan, Runner run) {
+    if (tmpl.empty() || tmpl.front() != '/') throw std::invalid_argument("a path template starts with '/': " + std::string(tmpl));
+    Route r{std::string(tmpl), {}, std::move(plan), std::move(run)};
+    std::size_t node = 0;
+    std::string_view rest = tmpl.substr(1);
+    bool more = !rest.empty();
+    while (more) {
+      more = rest.find('/') != std::string_view::npos;
+      auto seg = next_segment(rest);
+      std::size_t child = npos;
+      if (seg.size() >= 2 && seg.front() == '{' && seg.back() == '}') {
+        r.param_names.emplace_back(seg.substr(1, seg.size() - 2));
+        if (nodes[node].param == npos) {
+          nodes[node].param = nodes.size();
+          nodes.emplace_back();
+        }
+        child = nodes[node].param;
+      } else {
+        for (auto& [lit, idx] : nodes[node].literals)
+          if (lit == seg) child = idx;
+        if (child == npos) {
+          child = nodes.size();
+          nodes[node].literals.emplace_back(std::string(seg), child);
+          nodes.emplace_back();
+        }
+      }
+      node = child;
+    }
+    if (r.param_names.size() > Context::max_params) throw std::invalid_argument("too many path parameters in " + r.path_template);
+    if (nodes[node].route != npos) throw std::invalid_argument("route registered twice: " + r.path_template);
+    nodes[node].route = routes.size();
+    routes.push_back(std::move(r));
+  }
+
+  // Finds the route for `path` and the parameter values, in template order.
+  const Route* match(std::string_view path, std::array<std::string_view, Context::max_params>& values) const {
+    if (path.empty() || path.front() != '/') return nullptr;
+    std::size_t count = 0;
+    return match_from(0, path.substr(1), path.size() > 1, values, count);
+  }
+
+  const Route* match_from(std::size_t node, std::string_view rest, bool more,
+                          std::array<std::string_view, Context::max_params>& values, std::size_t& count) const {
+    if (!more) return nodes[node].route == npos ? nullptr : &routes[nodes[node].route];
+    bool after = rest.find('/') != std::string_view::npos;
+    auto tail = rest;
+    auto seg = next_segment(tail);
+    for (const auto& [lit, idx] : nodes[node].literals)
+      if (lit == seg)
+        if (auto* r = match_from(idx, tail, after, values, count)) return r;
+    if (nodes[node].param != npos && !seg.empty() && count < values.size()) {
+      values[count++] = seg;
+      if (auto* r = match_from(nodes[node].param, tail, after, values, count)) return r;
+      --count;
+    }
+    return nullptr;
+  }
+};
+
+App::App(AppOptions options) : options_(std::move(options)), router_(std::make_unique<Router>()) {}
+
+App::~App() { stop(); }
+
+void App::add_route(std::string_view path_template, Plan plan, Runner run) {
+  router_->add(path_template, std::move(plan), std::move(run));
+}
+
+void App::start() {
+  if (!deps_.started()) deps_.start();
+}
+
+void App::stop() noexcept { deps_.stop(); }
+
+http::Handler App::handler() {
+  start();
+  return [this](const http::Request& q, http::Response& r) { handle(q, r); };
+}
+
+const Plan* App::plan(std::string_view path_template) const noexcept {
+  for (const auto& r : router_->routes)
+    if (r.path_template == path_template) return &r.plan;
+  return nullptr;
+}
+
+std::string App::describe() const {
+  std::string out;
+  for (const auto& r : router_->routes) {
+    out += r.path_template;
+    out += "\n";
+    out += r.plan.describe();
+  }
+  return out;
+}
+
+void App::handle(const http::Request& request, http::Response& response) {
+  Context ctx(request, response);
+  ctx.set_dependencies(&deps_);
+  switch (options_.trace) {
+    case TraceMode::off: break;
+    case TraceMode::always: ctx.set_tracing(true); break;
+    case TraceMode::on_request: ctx.set_tracing(request.header("X-Oasis-Trace") == "1"); break;
+  }
+  std::array<std::string_view, Context::max_params> values;
+  const auto* route = router_->match(request.path(), values);
+  if (!route) {
+    response.status(404);
+    write_problem(response, {404, {}, "no resource at this path"});
+    if (ctx.tracing()) response.header("X-Oasis-Trace", "route");
+    return;
+  }
+  for (std::size_t i = 0; i < route->param_names.size(); ++i) ctx.bind_param(route->param_names[i], values[i]);
+  try {
+    route->run(*this, route->plan, ctx);
+  } catch (const std::exception&) {
+    // A resource that throws has a bug; the client learns only that the request failed.
+    response.clear();
+    response.status(500);
+    write_problem(response, {500, {}, "the resource failed while answering"});
+  }
+}
+
+namespace {
+
+bool origin_allowed(const CorsOptions& cors, std::string_view origin) {
+  for (const auto& o : cors.allowed_origins)
+    if (o == "*" || o == origin) return true;
+  return false;
+}
+
+bool any_origin(const CorsOptions& cors) {
+  for (const auto& o : cors.allowed_origins)
+    if (o == "*") return true;
+  return false;
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) {
+    if (!out.empty()) out += ", ";
+    out += s;
+  }
+  return out;
+}
+
+}  // namespace
+
+void App::serve(const Plan& plan, Resource& resource, Context& ctx) {
+  const auto& cors = options_.cors;
+  auto& res = ctx.response();
+  std::string_view origin;
+  if (!cors.allowed_origins.empty()) {
+    origin = ctx.request().header("Origin");
+    if (!origin.empty() && !origin_allowed(cors, origin)) origin = {};
+  }
+  auto allow_origin = [&] {
+    if (any_origin(cors) && !cors.allow_credentials)
+      res.header("Access-Control-Allow-Origin", "*");
+    else
+      res.header("Access-Control-Allow-Origin", origin);
+    if (cors.allow_credentials) res.header("Access-Control-Allow-Credentials", "true");
+  };
+
+  // A CORS preflight is answered before the flow: it carries no credentials, so the flow's
+  // authorisation squares would refuse it, and it asks about methods, not about the resource.
+  if (!origin.empty() && ctx.method() == http::Method::OPTIONS &&
+      ctx.request().headers().has("Access-Control-Request-Method")) {
+    res.status(204);
+    allow_origin();
+    res.header("Access-Control-Allow-Methods", resource.allowed_methods(ctx).to_allow());
+    auto asked = ctx.request().header("Access-Control-Request-Headers");
+    if (!cors.allowed_headers.empty())
+      res.header("Access-Control-Allow-Headers", join(cors.allowed_headers));
+    else if (!asked.empty())
+      res.header("Access-Control-Allow-Headers", asked);
+    res.header("Access-Control-Max-Age", std::to_string(cors.max_age_seconds));
+    res.header("Vary", "Origin, Access-Control-Request-Method, Access-Control-Request-Headers");
+    if (ctx.tracing()) res.header("X-Oasis-Trace", "cors-preflight");
+    return;
+  }
+
+  run_flow(plan, resource, ctx);
+
+  if (!cors.allowed_origins.empty()) {
+    if (!origin.empty()) {
+      allow_origin();
+      if (!cors.exposed_headers.empty()) res.header("Access-Control-Expose-Headers", join(cors.exposed_headers));
+    }
+    res.header("Vary", "Origin");
+  }
+  if (ctx.tracing()) res.header("X-Oasis-Trace", trace_string(ctx));
+}
+
+}  // namespace oasis::rest

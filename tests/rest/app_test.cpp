@@ -1,0 +1,365 @@
+// The App: routing, path parameters, dependencies, trace, CORS, ranges and problem bodies.
+#include "harness.hpp"
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+using namespace oasis::rest;
+using namespace oasis::rest::testing;
+
+namespace {
+
+struct Echo : Resource {
+  explicit Echo(Context& c) : id(c.param("id")) {}
+  std::string_view id;
+  std::span<const std::string_view> content_types_provided(Context&) override {
+    static constexpr std::string_view t[] = {"text/plain"};
+    return t;
+  }
+  void to_body(Context& c) override { c.response().body("item " + std::string(id)); }
+};
+
+struct Fixed : Resource {
+  std::string text;
+  void to_body(Context& c) override { c.response().body(text); }
+};
+
+int handle(App& app, Exchange& ex) {
+  app.handle(ex.request, ex.response);
+  return ex.response.status();
+}
+
+}  // namespace
+
+TEST(Router, binds_parameters) {
+  App app;
+  app.resource<Echo>("/notes/{id}");
+  Exchange ex("GET", "/notes/17?x=1");
+  EXPECT_EQ(handle(app, ex), 200);
+  EXPECT_EQ(ex.response.body(), "item 17");
+}
+
+TEST(Router, unknown_path_404_problem) {
+  App app;
+  app.resource<Echo>("/notes/{id}");
+  for (auto target : {"/notes", "/notes/1/x", "/other", "/notes/"}) {
+    Exchange ex("GET", target);
+    EXPECT_EQ(handle(app, ex), 404) << target;
+    EXPECT_EQ(ex.response.header("Content-Type"), "application/problem+json");
+  }
+}
+
+TEST(Router, literal_wins_over_parameter_with_backtracking) {
+  App app;
+  app.resource<Fixed>("/a/new", [](Context&) { Fixed f; f.text = "literal"; return f; });
+  app.resource<Fixed>("/a/{id}/x", [](Context& c) { Fixed f; f.text = "param " + std::string(c.param("id")); return f; });
+  app.resource<Fixed>("/", [](Context&) { Fixed f; f.text = "root"; return f; });
+  Exchange a("GET", "/a/new");
+  handle(app, a);
+  EXPECT_EQ(a.response.body(), "literal");
+  Exchange b("GET", "/a/new/x");
+  handle(app, b);
+  EXPECT_EQ(b.response.body(), "param new");
+  Exchange c("GET", "/");
+  handle(app, c);
+  EXPECT_EQ(c.response.body(), "root");
+}
+
+TEST(Router, rejects_duplicates) {
+  App app;
+  app.resource<Echo>("/x/{id}");
+  EXPECT_THROW(app.resource<Echo>("/x/{other}"), std::invalid_argument);
+  EXPECT_THROW(app.resource<Echo>("relative"), std::invalid_argument);
+}
+
+TEST(Router, plan_is_compiled_at_registration) {
+  App app;
+  app.resource<Echo>("/notes/{id}");
+  const Plan* p = app.plan("/notes/{id}");
+  ASSERT_NE(p, nullptr);
+  EXPECT_FALSE(p->evaluates(Square::b13));
+  EXPECT_TRUE(p->evaluates(Square::c4));
+  EXPECT_NE(app.describe().find("c4 Acceptable media type available? yes:g8 no:406"), std::string::npos);
+}
+
+TEST(Trace, header_lists_squares_when_always_on) {
+  App app(AppOptions{.trace = TraceMode::always, .cors = {}});
+  app.resource<Echo>("/notes/{id}");
+  Exchange ex("GET", "/notes/1");
+  handle(app, ex);
+  EXPECT_EQ(ex.response.header("X-Oasis-Trace"), "c3,g8,h10,i12,l13,o18");
+}
+
+TEST(Trace, on_request_needs_the_header) {
+  App app(AppOptions{.trace = TraceMode::on_request, .cors = {}});
+  app.resource<Echo>("/notes/{id}");
+  Exchange quiet("GET", "/notes/1");
+  handle(app, quiet);
+  EXPECT_FALSE(quiet.response.has_header("X-Oasis-Trace"));
+  Exchange loud("GET", "/notes/1");
+  loud.header("X-Oasis-Trace", "1").header("Accept", "text/plain");
+  handle(app, loud);
+  EXPECT_EQ(loud.response.header("X-Oasis-Trace"), "c3,c4,g8,h10,i12,l13,o18");
+}
+
+TEST(Trace, off_never) {
+  App app;
+  app.resource<Echo>("/notes/{id}");
+  Exchange ex("GET", "/notes/1");
+  ex.header("X-Oasis-Trace", "1");
+  handle(app, ex);
+  EXPECT_FALSE(ex.response.has_header("X-Oasis-Trace"));
+}
+
+TEST(Problem, body_is_rfc9457) {
+  App app;
+  app.resource<Echo>("/notes/{id}");
+  Exchange ex("GET", "/notes/1");
+  ex.header("Accept", "application/json");
+  EXPECT_EQ(handle(app, ex), 406);
+  EXPECT_EQ(ex.response.header("Content-Type"), "application/problem+json");
+  auto v = boost::json::parse(ex.response.body()).as_object();
+  EXPECT_EQ(v.at("type").as_string(), "about:blank");
+  EXPECT_EQ(v.at("title").as_string(), "Not Acceptable");
+  EXPECT_EQ(v.at("status").as_int64(), 406);
+}
+
+namespace {
+struct Strict : Resource {
+  bool malformed_request(Context& c) override {
+    c.set_detail("field 'x' is missing");
+    return true;
+  }
+  void error_body(Context& c, const Problem& p) override {
+    c.response().body("text/plain", "custom " + std::to_string(p.status) + ": " + std::string(p.detail));
+  }
+};
+struct Thrower : Resource {
+  void to_body(Context&) override { throw std::runtime_error("boom"); }
+};
+}  // namespace
+
+TEST(Problem, detail_and_override) {
+  App app;
+  app.resource<Strict>("/s");
+  Exchange ex("GET", "/s");
+  EXPECT_EQ(handle(app, ex), 400);
+  EXPECT_EQ(ex.response.body(), "custom 400: field 'x' is missing");
+}
+
+TEST(Problem, exception_is_500) {
+  App app;
+  app.resource<Thrower>("/t");
+  Exchange ex("GET", "/t");
+  EXPECT_EQ(handle(app, ex), 500);
+  EXPECT_EQ(ex.response.header("Content-Type"), "application/problem+json");
+  EXPECT_EQ(ex.response.body().find("boom"), std::string_view::npos);
+}
+
+// --- ranges ----------------------------------------------------------------------------------
+
+TEST(Ranges, partial_206) {
+  Knobs r;
+  r.ranges = true;
+  r.representation = "0123456789";
+  Exchange ex;
+  ex.header("Range", "bytes=2-4");
+  EXPECT_EQ(run(r, ex), 206);
+  EXPECT_EQ(ex.response.body(), "234");
+  EXPECT_EQ(ex.response.header("Content-Range"), "bytes 2-4/10");
+  EXPECT_EQ(ex.response.header("Accept-Ranges"), "bytes");
+}
+TEST(Ranges, unsatisfiable_416) {
+  Knobs r;
+  r.ranges = true;
+  r.representation = "0123456789";
+  Exchange ex;
+  ex.header("Range", "bytes=20-");
+  EXPECT_EQ(run(r, ex), 416);
+  EXPECT_EQ(ex.response.header("Content-Range"), "bytes */10");
+}
+TEST(Ranges, if_range_etag_mismatch_sends_everything) {
+  Knobs r;
+  r.ranges = true;
+  r.etag = {"v2"};
+  r.representation = "0123456789";
+  Exchange ex;
+  ex.header("Range", "bytes=0-0").header("If-Range", "\"v1\"");
+  EXPECT_EQ(run(r, ex), 200);
+  EXPECT_EQ(ex.response.body(), "0123456789");
+  Exchange ok;
+  ok.header("Range", "bytes=0-0").header("If-Range", "\"v2\"");
+  EXPECT_EQ(run(r, ok), 206);
+  EXPECT_EQ(ok.response.body(), "0");
+}
+TEST(Ranges, if_range_date) {
+  Knobs r;
+  r.ranges = true;
+  r.modified = *parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT");
+  r.representation = "0123456789";
+  Exchange same;
+  same.header("Range", "bytes=-2").header("If-Range", "Sun, 06 Nov 1994 08:49:37 GMT");
+  EXPECT_EQ(run(r, same), 206);
+  EXPECT_EQ(same.response.body(), "89");
+  Exchange older;
+  older.header("Range", "bytes=-2").header("If-Range", "Sat, 05 Nov 1994 08:49:37 GMT");
+  EXPECT_EQ(run(r, older), 200);
+}
+TEST(Ranges, off_by_default) {
+  Knobs r;
+  r.representation = "0123456789";
+  Exchange ex;
+  ex.header("Range", "bytes=0-1");
+  EXPECT_EQ(run(r, ex), 200);
+  EXPECT_FALSE(ex.response.has_header("Accept-Ranges"));
+}
+
+// --- CORS ------------------------------------------------------------------------------------
+
+namespace {
+struct Writable : Resource {
+  MethodSet allowed_methods(Context&) override { return {M::GET, M::PUT}; }
+  bool is_authorized(Context&) override { return false; }  // a preflight must not need it
+};
+AppOptions cors_options() {
+  AppOptions o;
+  o.cors.allowed_origins = {"https://app.example"};
+  o.cors.exposed_headers = {"ETag"};
+  return o;
+}
+}  // namespace
+
+TEST(Cors, preflight_answered_before_the_flow) {
+  App app(cors_options());
+  app.resource<Writable>("/w");
+  Exchange ex("OPTIONS", "/w");
+  ex.header("Origin", "https://app.example")
+      .header("Access-Control-Request-Method", "PUT")
+      .header("Access-Control-Request-Headers", "content-type");
+  EXPECT_EQ(handle(app, ex), 204);
+  EXPECT_EQ(ex.response.header("Access-Control-Allow-Origin"), "https://app.example");
+  EXPECT_EQ(ex.response.header("Access-Control-Allow-Methods"), "GET, PUT");
+  EXPECT_EQ(ex.response.header("Access-Control-Allow-Headers"), "content-type");
+  EXPECT_EQ(ex.response.header("Access-Control-Max-Age"), "600");
+  EXPECT_NE(ex.response.header("Vary").find("Origin"), std::string_view::npos);
+}
+
+TEST(Cors, actual_request_gets_origin_and_vary) {
+  App app(cors_options());
+  app.resource<Echo>("/e/{id}");
+  Exchange ex("GET", "/e/1");
+  ex.header("Origin", "https://app.example");
+  EXPECT_EQ(handle(app, ex), 200);
+  EXPECT_EQ(ex.response.header("Access-Control-Allow-Origin"), "https://app.example");
+  EXPECT_EQ(ex.response.header("Access-Control-Expose-Headers"), "ETag");
+  EXPECT_EQ(ex.response.header("Vary"), "Origin");
+}
+
+TEST(Cors, unknown_origin_gets_no_allow_headers) {
+  App app(cors_options());
+  app.resource<Writable>("/w");
+  Exchange ex("OPTIONS", "/w");
+  ex.header("Origin", "https://evil.example").header("Access-Control-Request-Method", "PUT");
+  EXPECT_EQ(handle(app, ex), 405);  // not a preflight we answer: the flow sees OPTIONS
+  EXPECT_FALSE(ex.response.has_header("Access-Control-Allow-Origin"));
+  EXPECT_EQ(ex.response.header("Vary"), "Origin");
+}
+
+TEST(Cors, wildcard_origin) {
+  AppOptions o;
+  o.cors.allowed_origins = {"*"};
+  App app(o);
+  app.resource<Echo>("/e/{id}");
+  Exchange ex("GET", "/e/1");
+  ex.header("Origin", "https://any.example");
+  handle(app, ex);
+  EXPECT_EQ(ex.response.header("Access-Control-Allow-Origin"), "*");
+}
+
+// --- dependencies ----------------------------------------------------------------------------
+
+namespace {
+std::vector<std::string>* g_log = nullptr;  // test-only record of construction order
+
+struct Logged {
+  std::string name;
+  explicit Logged(std::string n) : name(std::move(n)) { g_log->push_back("make " + name); }
+  Logged(Logged&& o) noexcept : name(std::move(o.name)) { o.name.clear(); }
+  ~Logged() {
+    if (!name.empty()) g_log->push_back("drop " + name);
+  }
+};
+struct Db {
+  std::unique_ptr<Logged> l;
+};
+struct Cache {
+  Db* db;
+  std::unique_ptr<Logged> l;
+};
+struct RequestId {
+  int n;
+};
+
+struct UsesDeps : Resource {
+  void to_body(Context& c) override {
+    auto& a = c.get<RequestId>();
+    auto& b = c.get<RequestId>();
+    auto& named = c.get<RequestId>("other");
+    auto& cache = c.get<Cache>();
+    c.response().body(std::to_string(a.n) + "," + std::to_string(&a == &b) + "," +
+                      std::to_string(named.n) + "," + std::to_string(cache.db != nullptr));
+  }
+};
+}  // namespace
+
+TEST(Dependencies, application_values_created_in_order_and_dropped_in_reverse) {
+  std::vector<std::string> log;
+  g_log = &log;
+  {
+    App app;
+    auto& d = app.dependencies();
+    // Cache is registered first but needs Db: Db is created on first use, so it still comes
+    // first, and is dropped last.
+    d.application<Cache>([](Dependencies& deps) {
+      return Cache{&deps.get<Db>(), std::make_unique<Logged>("cache")};
+    });
+    d.application<Db>([](Dependencies&) { return Db{std::make_unique<Logged>("db")}; });
+    app.start();
+    EXPECT_EQ(log, (std::vector<std::string>{"make db", "make cache"}));
+    app.stop();
+    EXPECT_EQ(log, (std::vector<std::string>{"make db", "make cache", "drop cache", "drop db"}));
+  }
+  g_log = nullptr;
+}
+
+TEST(Dependencies, per_request_values_cached_for_the_request) {
+  std::vector<std::string> log;
+  g_log = &log;
+  App app;
+  int counter = 0;
+  app.dependencies().per_request<RequestId>([&](Context&) { return RequestId{++counter}; });
+  app.dependencies().per_request<RequestId>([](Context&) { return RequestId{100}; }, "other");
+  app.dependencies().application<Db>([](Dependencies&) { return Db{std::make_unique<Logged>("db")}; });
+  app.dependencies().application<Cache>([](Dependencies& d) { return Cache{&d.get<Db>(), nullptr}; });
+  app.resource<UsesDeps>("/d");
+  auto h = app.handler();
+  Exchange one("GET", "/d");
+  h(one.request, one.response);
+  EXPECT_EQ(one.response.body(), "1,1,100,1");
+  Exchange two("GET", "/d");
+  h(two.request, two.response);
+  EXPECT_EQ(two.response.body(), "2,1,100,1");
+  app.stop();
+  g_log = nullptr;
+}
+
+TEST(Dependencies, missing_one_throws) {
+  Dependencies d;
+  EXPECT_THROW(d.get<int>(), std::out_of_range);
+  d.application<int>([](Dependencies&) { return 5; });
+  EXPECT_THROW(d.application<int>([](Dependencies&) { return 6; }), std::logic_error);
+  EXPECT_EQ(d.get<int>(), 5);
+}
