@@ -1,0 +1,463 @@
+// client/client.cpp — one call's life: build the request (path, query or body, auth
+// headers), send it through the transport, then decide — done, retry after a delay (backoff
+// with jitter, or the server's Retry-After, never beyond the total budget), or log in again
+// once after a 401 — and fulfil the call's Future.
+#include <oasis/client/client.hpp>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+#include <ctime>
+#include <random>
+
+namespace oasis::client {
+
+namespace json = boost::json;
+
+// --- Response -----------------------------------------------------------------------------
+
+const json::value& Response::json() const {
+  if (!json_) json_ = std::make_shared<json::value>(json::parse(r_.body));
+  return *json_;
+}
+
+const json::value& Response::data() const {
+  const auto& j = json();
+  if (j.is_object())
+    if (const auto* d = j.get_object().if_contains("data")) return *d;
+  return j;
+}
+
+// --- Auth ---------------------------------------------------------------------------------
+
+Auth Auth::bearer(std::string token) {
+  Auth a;
+  a.kind = Kind::bearer;
+  a.token = std::move(token);
+  return a;
+}
+Auth Auth::basic(std::string user, std::string password) {
+  Auth a;
+  a.kind = Kind::basic;
+  a.username = std::move(user);
+  a.password = std::move(password);
+  return a;
+}
+Auth Auth::api_key(std::string header, std::string key) {
+  Auth a;
+  a.kind = Kind::api_key;
+  a.header = std::move(header);
+  a.token = std::move(key);
+  return a;
+}
+Auth Auth::proxmox_token(std::string token_id, std::string secret) {
+  Auth a;
+  a.kind = Kind::proxmox_token;
+  a.username = std::move(token_id);
+  a.token = std::move(secret);
+  return a;
+}
+Auth Auth::proxmox_ticket(std::string user, std::string password) {
+  Auth a;
+  a.kind = Kind::proxmox_ticket;
+  a.username = std::move(user);
+  a.password = std::move(password);
+  return a;
+}
+
+namespace {
+
+std::string base64(std::string_view in) {
+  static constexpr char table[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  std::size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    unsigned n = (unsigned char)in[i] << 16 | (unsigned char)in[i + 1] << 8 | (unsigned char)in[i + 2];
+    out += table[n >> 18];
+    out += table[(n >> 12) & 63];
+    out += table[(n >> 6) & 63];
+    out += table[n & 63];
+  }
+  if (i + 1 == in.size()) {
+    unsigned n = (unsigned char)in[i] << 16;
+    out += table[n >> 18];
+    out += table[(n >> 12) & 63];
+    out += "==";
+  } else if (i + 2 == in.size()) {
+    unsigned n = (unsigned char)in[i] << 16 | (unsigned char)in[i + 1] << 8;
+    out += table[n >> 18];
+    out += table[(n >> 12) & 63];
+    out += table[(n >> 6) & 63];
+    out += '=';
+  }
+  return out;
+}
+
+bool is_safe_method(std::string_view m) { return m == "GET" || m == "HEAD" || m == "OPTIONS"; }
+
+// The default clock: steady_clock, with timers on the transport's thread.
+class TransportClock final : public Clock {
+ public:
+  explicit TransportClock(http::Transport& t) : t_(t) {}
+  time_point now() override { return std::chrono::steady_clock::now(); }
+  void after(duration d, std::function<void()> f) override { t_.schedule(d, std::move(f)); }
+
+ private:
+  http::Transport& t_;
+};
+
+}  // namespace
+
+// --- the call machinery -------------------------------------------------------------------
+
+struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
+  struct State {
+    std::string method, target, body;
+    HeaderList headers;
+    bool idempotent = false;
+    bool is_login = false;
+    bool relogged = false;
+    unsigned retries = 0;
+    std::string ticket_used;
+    Clock::time_point deadline;
+    Promise<Response> promise;
+  };
+  using StatePtr = std::shared_ptr<State>;
+
+  ClientOptions opt;
+  http::Origin origin;
+  std::string base_path;
+  std::unique_ptr<http::Transport> transport;
+  std::shared_ptr<Clock> clock;
+
+  std::mutex mu;  // rng and the ticket
+  std::mt19937_64 rng;
+  std::string ticket, csrf;
+  Clock::time_point ticket_at{};
+  std::optional<Future<int>> login_in_flight;
+
+  explicit Impl(ClientOptions o) : opt(std::move(o)) {
+    origin = http::Origin::parse(opt.base_url);
+    auto after_scheme = opt.base_url.find("://") + 3;
+    auto slash = opt.base_url.find('/', after_scheme);
+    if (slash != std::string::npos) base_path = opt.base_url.substr(slash);
+    while (!base_path.empty() && base_path.back() == '/') base_path.pop_back();
+    transport = std::make_unique<http::Transport>(opt.transport);
+    clock = opt.clock ? opt.clock : std::make_shared<TransportClock>(*transport);
+    rng.seed(opt.jitter_seed ? opt.jitter_seed : static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
+  }
+
+  StatePtr make_state(const Call& c) {
+    auto s = std::make_shared<State>();
+    s->method = c.method;
+    http::ClientRequest probe;
+    probe.method = c.method;
+    s->idempotent = probe.idempotent();
+    std::string path = c.path;
+    if (!path.empty() && path.front() != '/') path.insert(0, "/");
+    s->target = base_path + path;
+    if (s->target.empty()) s->target = "/";
+    std::string query;
+    if (c.json) {
+      s->body = json::serialize(*c.json);
+      s->headers.emplace_back("Content-Type", "application/json");
+    } else if (c.method == "GET" || c.method == "HEAD" || c.method == "DELETE") {
+      query = encode_query(c.data, opt.bool_as_int);
+    } else if (!c.data.empty()) {
+      if (opt.body_format == BodyFormat::json) {
+        json::object o;
+        for (const auto& p : c.data)
+          if (!p.value.is_null()) o[p.key] = p.value;
+        s->body = json::serialize(o);
+        s->headers.emplace_back("Content-Type", "application/json");
+      } else {
+        s->body = encode_query(c.data, opt.bool_as_int);
+        s->headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+      }
+    }
+    if (!query.empty()) {
+      s->target += s->target.find('?') == std::string::npos ? '?' : '&';
+      s->target += query;
+    }
+    for (const auto& h : c.headers) s->headers.push_back(h);
+    s->deadline = clock->now() + opt.total_timeout;
+    return s;
+  }
+
+  void fail(const StatePtr& s, Error e) { s->promise.set_exception(std::make_exception_ptr(std::move(e))); }
+
+  void run(const StatePtr& s) {
+    if (opt.auth.kind == Auth::Kind::proxmox_ticket && !s->is_login) return with_ticket(s);
+    send(s);
+  }
+
+  // Sends once a valid ticket is at hand; logs in first (one login shared by every call that
+  // needs it) when there is none or it is about to expire.
+  void with_ticket(const StatePtr& s) {
+    Future<int> login;
+    std::optional<Promise<int>> start;
+    {
+      std::lock_guard lk(mu);
+      const auto fresh_until = ticket_at + opt.auth.ticket_lifetime - opt.auth.renew_before;
+      if (!ticket.empty() && clock->now() < fresh_until) {
+        login = make_ready_future(0);
+      } else if (login_in_flight) {
+        login = *login_in_flight;
+      } else {
+        start.emplace();
+        login = start->get_future();
+        login_in_flight = login;
+      }
+    }
+    if (start) start_login(*start);
+    auto self = shared_from_this();
+    login.on_ready([self, s, login] {
+      if (auto e = login.exception()) {
+        try {
+          std::rethrow_exception(e);
+        } catch (const Error& err) {
+          return self->fail(s, err);
+        } catch (const std::exception& other) {
+          return self->fail(s, Error(Error::Kind::http, std::string("login failed: ") + other.what()));
+        }
+      }
+      self->send(s);
+    });
+  }
+
+  // Logs in; `done` is fulfilled with the ticket stored (or the failure).
+  void start_login(Promise<int> done) {
+    Call c;
+    c.method = "POST";
+    c.path = "/access/ticket";
+    c.data = {{"username", json::value(opt.auth.username)}, {"password", json::value(opt.auth.password)}};
+    auto s = make_state(c);
+    s->is_login = true;
+    // Form bodies whatever body_format says: that is what /access/ticket takes.
+    s->body = encode_query(c.data);
+    s->headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
+    auto self = shared_from_this();
+    auto f = s->promise.get_future();
+    f.on_ready([self, f, done] {
+      std::exception_ptr err = f.exception();
+      if (!err) {
+        try {
+          Response r = f.get();
+          const auto& d = r.data();
+          std::lock_guard lk(self->mu);
+          self->ticket = std::string(d.at("ticket").as_string());
+          self->csrf = std::string(d.at("CSRFPreventionToken").as_string());
+          self->ticket_at = self->clock->now();
+          self->login_in_flight.reset();
+        } catch (const std::exception& e) {
+          err = std::make_exception_ptr(Error(Error::Kind::http, std::string("login answer without a ticket: ") + e.what()));
+        }
+      }
+      if (err) {
+        {
+          std::lock_guard lk(self->mu);
+          self->login_in_flight.reset();
+        }
+        return done.set_exception(err);
+      }
+      done.set_value(1);
+    });
+    send(s);
+  }
+
+  void add_auth(State& s, http::ClientRequest& req) {
+    const auto& a = opt.auth;
+    switch (a.kind) {
+      case Auth::Kind::none: break;
+      case Auth::Kind::bearer: req.headers.emplace_back("Authorization", "Bearer " + a.token); break;
+      case Auth::Kind::basic: req.headers.emplace_back("Authorization", "Basic " + base64(a.username + ":" + a.password)); break;
+      case Auth::Kind::api_key: req.headers.emplace_back(a.header, a.token); break;
+      case Auth::Kind::proxmox_token:
+        req.headers.emplace_back("Authorization", "PVEAPIToken=" + a.username + "=" + a.token);
+        break;
+      case Auth::Kind::proxmox_ticket: {
+        if (s.is_login) break;
+        std::lock_guard lk(mu);
+        s.ticket_used = ticket;
+        req.headers.emplace_back("Cookie", "PVEAuthCookie=" + ticket);
+        // Proxmox refuses writes without the CSRF token that came with the ticket.
+        if (!is_safe_method(s.method)) req.headers.emplace_back("CSRFPreventionToken", csrf);
+        break;
+      }
+    }
+  }
+
+  void send(const StatePtr& s) {
+    if (!transport) return fail(s, Error(Error::Kind::transport, "client shut down", 0, {}, http::TransportError::Kind::cancelled));
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(s->deadline - clock->now());
+    if (left.count() <= 0)
+      return fail(s, Error(Error::Kind::transport, "total timeout exceeded", 0, {}, http::TransportError::Kind::timeout));
+    http::ClientRequest req;
+    req.method = s->method;
+    req.target = s->target;
+    req.headers = opt.default_headers;
+    for (const auto& h : s->headers) req.headers.push_back(h);
+    add_auth(*s, req);
+    req.body = s->body;
+    req.timeout = std::min(left, opt.transport.request_timeout);
+    auto self = shared_from_this();
+    transport->async_send(origin, std::move(req), [self, s](http::TransportError err, http::ClientResponse res) {
+      self->on_response(s, std::move(err), std::move(res));
+    });
+  }
+
+  bool may_retry(const State& s) const {
+    return s.retries < opt.retry.max_retries && (s.idempotent || opt.retry.non_idempotent) && !s.is_login;
+  }
+
+  std::chrono::milliseconds jittered(std::chrono::milliseconds d) {
+    if (opt.retry.jitter <= 0) return d;
+    std::lock_guard lk(mu);
+    std::uniform_real_distribution<double> u(1.0 - opt.retry.jitter, 1.0 + opt.retry.jitter);
+    return std::chrono::milliseconds(static_cast<long long>(static_cast<double>(d.count()) * u(rng)));
+  }
+
+  // Retries after `delay` if the budget allows; false if it does not.
+  bool retry_after(const StatePtr& s, std::chrono::milliseconds delay) {
+    if (clock->now() + delay >= s->deadline) return false;
+    ++s->retries;
+    auto self = shared_from_this();
+    clock->after(delay, [self, s] { self->run(s); });
+    return true;
+  }
+
+  void on_response(const StatePtr& s, http::TransportError err, http::ClientResponse res) {
+    if (err) {
+      if (opt.retry.on_connection_errors && err.retryable() && may_retry(*s) &&
+          retry_after(s, jittered(backoff_delay(opt.retry, s->retries))))
+        return;
+      return fail(s, Error(Error::Kind::transport, std::string(http::to_string(err.kind)) + ": " + err.message, 0, {}, err.kind));
+    }
+    if (res.status == 401 && opt.auth.kind == Auth::Kind::proxmox_ticket && !s->is_login && !s->relogged) {
+      // The ticket was refused (expired early, server restarted): log in again, once.
+      s->relogged = true;
+      {
+        std::lock_guard lk(mu);
+        if (ticket == s->ticket_used) ticket.clear();
+      }
+      return run(s);
+    }
+    const auto& st = opt.retry.statuses;
+    if (std::find(st.begin(), st.end(), res.status) != st.end() && may_retry(*s)) {
+      std::optional<std::chrono::milliseconds> delay;
+      if (opt.retry.honour_retry_after)
+        if (auto ra = res.header("Retry-After"); !ra.empty()) delay = parse_retry_after(ra, std::time(nullptr));
+      if (!delay) delay = jittered(backoff_delay(opt.retry, s->retries));
+      if (retry_after(s, *delay)) return;
+    }
+    complete(s, std::move(res));
+  }
+
+  void complete(const StatePtr& s, http::ClientResponse res) {
+    if (res.status >= 400 && (opt.throw_on_http_error || s->is_login)) {
+      std::string msg = "HTTP " + std::to_string(res.status) + " " + std::string(http::reason_phrase(res.status)) + " for " +
+                        s->method + " " + s->target;
+      if (!res.body.empty()) msg += ": " + res.body.substr(0, 200);
+      return fail(s, Error(Error::Kind::http, std::move(msg), res.status, res.body));
+    }
+    s->promise.set_value(Response(std::move(res)));
+  }
+};
+
+// --- Client -------------------------------------------------------------------------------
+
+Client::Client(ClientOptions options) : impl_(std::make_shared<Impl>(std::move(options))) {}
+
+Client::~Client() {
+  // The transport goes first: it fails what is in flight and joins its thread, so nothing
+  // runs on it once the rest of the client is gone.
+  auto t = std::move(impl_->transport);
+  t.reset();
+}
+
+Future<Response> Client::async_call(Call call) {
+  auto s = impl_->make_state(call);
+  auto f = s->promise.get_future();
+  impl_->run(s);
+  return f;
+}
+
+Result<Response> Client::call(Call c) {
+  try {
+    return async_call(std::move(c)).get();
+  } catch (const Error& e) {
+    return e;
+  }
+}
+
+namespace {
+Call make_call(std::string method, std::string path, Params data) {
+  Call c;
+  c.method = std::move(method);
+  c.path = std::move(path);
+  c.data = std::move(data);
+  return c;
+}
+Call make_json_call(std::string method, std::string path, json::value body) {
+  Call c;
+  c.method = std::move(method);
+  c.path = std::move(path);
+  c.json = std::move(body);
+  return c;
+}
+}  // namespace
+
+Future<Response> Client::async_get(std::string path, Params q) { return async_call(make_call("GET", std::move(path), std::move(q))); }
+Future<Response> Client::async_post(std::string path, Params d) { return async_call(make_call("POST", std::move(path), std::move(d))); }
+Future<Response> Client::async_post_json(std::string path, json::value j) { return async_call(make_json_call("POST", std::move(path), std::move(j))); }
+Future<Response> Client::async_put(std::string path, Params d) { return async_call(make_call("PUT", std::move(path), std::move(d))); }
+Future<Response> Client::async_put_json(std::string path, json::value j) { return async_call(make_json_call("PUT", std::move(path), std::move(j))); }
+Future<Response> Client::async_patch(std::string path, Params d) { return async_call(make_call("PATCH", std::move(path), std::move(d))); }
+Future<Response> Client::async_patch_json(std::string path, json::value j) { return async_call(make_json_call("PATCH", std::move(path), std::move(j))); }
+Future<Response> Client::async_del(std::string path, Params q) { return async_call(make_call("DELETE", std::move(path), std::move(q))); }
+
+Response Client::get(std::string path, Params q) { return async_get(std::move(path), std::move(q)).get(); }
+Response Client::post(std::string path, Params d) { return async_post(std::move(path), std::move(d)).get(); }
+Response Client::post_json(std::string path, json::value j) { return async_post_json(std::move(path), std::move(j)).get(); }
+Response Client::put(std::string path, Params d) { return async_put(std::move(path), std::move(d)).get(); }
+Response Client::put_json(std::string path, json::value j) { return async_put_json(std::move(path), std::move(j)).get(); }
+Response Client::patch(std::string path, Params d) { return async_patch(std::move(path), std::move(d)).get(); }
+Response Client::patch_json(std::string path, json::value j) { return async_patch_json(std::move(path), std::move(j)).get(); }
+Response Client::del(std::string path, Params q) { return async_del(std::move(path), std::move(q)).get(); }
+
+Path Client::operator[](std::string_view segments) { return path()[segments]; }
+const ClientOptions& Client::options() const noexcept { return impl_->opt; }
+http::TransportStats Client::transport_stats() const { return impl_->transport->stats(); }
+
+// --- Path ---------------------------------------------------------------------------------
+
+Path Path::operator[](std::string_view segments) const {
+  std::string p = path_;
+  while (!segments.empty()) {
+    auto slash = segments.find('/');
+    auto seg = segments.substr(0, slash);
+    if (!seg.empty()) {
+      p += '/';
+      p += percent_encode(seg);
+    }
+    if (slash == std::string_view::npos) break;
+    segments.remove_prefix(slash + 1);
+  }
+  return Path(*client_, std::move(p));
+}
+Path Path::operator()(std::string_view segment) const { return Path(*client_, path_ + "/" + percent_encode(segment)); }
+Path Path::operator()(long long id) const { return Path(*client_, path_ + "/" + std::to_string(id)); }
+
+Response Path::get(Params q) const { return client_->get(path_, std::move(q)); }
+Response Path::post(Params d) const { return client_->post(path_, std::move(d)); }
+Response Path::put(Params d) const { return client_->put(path_, std::move(d)); }
+Response Path::patch(Params d) const { return client_->patch(path_, std::move(d)); }
+Response Path::del(Params q) const { return client_->del(path_, std::move(q)); }
+Future<Response> Path::async_get(Params q) const { return client_->async_get(path_, std::move(q)); }
+Future<Response> Path::async_post(Params d) const { return client_->async_post(path_, std::move(d)); }
+Future<Response> Path::async_put(Params d) const { return client_->async_put(path_, std::move(d)); }
+Future<Response> Path::async_patch(Params d) const { return client_->async_patch(path_, std::move(d)); }
+Future<Response> Path::async_del(Params q) const { return client_->async_del(path_, std::move(q)); }
+
+}  // namespace oasis::client

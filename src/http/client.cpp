@@ -1,0 +1,606 @@
+// http/client.cpp — the client transport on Asio: a pool of connections per origin, each
+// with a queue of requests in the order they were written, so the n-th response read belongs
+// to the n-th request in the queue (HTTP/1.1 has no other way to match them).
+//
+// Everything here runs on the transport's one thread: no locks on the request path. A request
+// goes to an idle connection, else a new one (up to max_connections), else — when it may be
+// pipelined — the least loaded connection whose queue is all pipelinable, else it waits in the
+// pool. A connection that breaks sends its unanswered requests back to the pool when that is
+// safe (never written, or idempotent), bounded by broken_connection_retries.
+#include <oasis/http/client.hpp>
+#include <oasis/http/parser.hpp>
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+
+#include <openssl/ssl.h>
+
+#include <deque>
+#include <future>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace oasis::http {
+
+namespace asio = boost::asio;
+namespace ssl = boost::asio::ssl;
+using tcp = asio::ip::tcp;
+using error_code = boost::system::error_code;
+
+namespace {
+
+struct Pool;
+class Connection;
+
+struct Pending {
+  ClientRequest req;
+  Transport::Callback done;
+  Pool* pool = nullptr;
+  Connection* conn = nullptr;  // where it is queued, if anywhere
+  unsigned resends = 0;
+  bool pipelinable = false;
+  bool head = false;
+  bool finished = false;
+  std::optional<asio::steady_timer> timer;
+};
+using PendingPtr = std::shared_ptr<Pending>;
+
+struct Pool {
+  Origin origin;
+  std::string host_header;
+  std::vector<std::shared_ptr<Connection>> conns;
+  std::deque<PendingPtr> waiting;
+};
+
+}  // namespace
+
+struct Transport::Core : std::enable_shared_from_this<Transport::Core> {
+  asio::io_context& ctx;
+  TransportOptions opt;
+  std::optional<ssl::context> tls;
+  std::unordered_map<std::string, std::unique_ptr<Pool>> pools;
+  std::unordered_set<std::shared_ptr<asio::steady_timer>> scheduled;
+  TransportStats stats;
+  bool stopped = false;
+
+  Core(asio::io_context& c, TransportOptions o) : ctx(c), opt(std::move(o)) {
+    if (opt.pipeline_depth == 0) opt.pipeline_depth = 1;
+    if (opt.max_connections == 0) opt.max_connections = 1;
+  }
+
+  ssl::context& tls_context();
+  void start(const Origin& origin, PendingPtr p);
+  void dispatch(PendingPtr p);
+  bool try_place(Pool& pool, const PendingPtr& p, bool may_open);
+  void pump(Pool& pool);
+  void finish(const PendingPtr& p, TransportError err, ClientResponse res);
+  void on_timeout(const PendingPtr& p);
+  void shutdown();
+};
+
+namespace {
+
+using Core = Transport::Core;
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  enum class State { connecting, open, closed };
+
+  Connection(std::shared_ptr<Core> core, Pool& pool)
+      : core_(std::move(core)),
+        pool_(&pool),
+        resolver_(core_->ctx),
+        connect_timer_(core_->ctx),
+        idle_timer_(core_->ctx),
+        parser_(Parser::Kind::response, response_limits(core_->opt)) {
+    if (pool.origin.secure())
+      tls_.emplace(core_->ctx, core_->tls_context());
+    else
+      plain_.emplace(core_->ctx);
+  }
+
+  static Limits response_limits(const TransportOptions& o) {
+    Limits l;
+    l.max_header_bytes = 64 * 1024;
+    l.max_headers = 256;
+    l.max_body = o.max_response_body;
+    return l;
+  }
+
+  State state() const noexcept { return state_; }
+  std::size_t load() const noexcept { return queue_.size(); }
+  bool accepting() const noexcept { return state_ != State::closed && !closing_; }
+  bool idle() const noexcept { return state_ == State::open && queue_.empty() && !closing_; }
+  bool all_pipelinable() const noexcept {
+    for (auto& p : queue_)
+      if (!p->pipelinable) return false;
+    return true;
+  }
+
+  void connect() {
+    ++core_->stats.connections_opened;
+    auto self = shared_from_this();
+    connect_timer_.expires_after(core_->opt.connect_timeout);
+    connect_timer_.async_wait([self](const error_code& ec) {
+      if (ec || self->state_ != State::connecting) return;
+      self->connect_timed_out_ = true;
+      self->resolver_.cancel();
+      error_code ignored;
+      self->socket().close(ignored);
+    });
+    resolver_.async_resolve(pool_->origin.host, std::to_string(pool_->origin.port),
+                            [self](const error_code& ec, tcp::resolver::results_type results) {
+                              if (self->state_ == State::closed) return;
+                              if (ec) return self->fail_connect(TransportError::Kind::resolve, ec);
+                              asio::async_connect(self->socket(), results, [self](const error_code& ec2, const tcp::endpoint&) {
+                                if (self->state_ == State::closed) return;
+                                if (ec2) return self->fail_connect(TransportError::Kind::connect, ec2);
+                                error_code ignored;
+                                self->socket().set_option(tcp::no_delay(true), ignored);
+                                if (self->tls_) return self->handshake();
+                                self->opened();
+                              });
+                            });
+  }
+
+  void assign(const PendingPtr& p) {
+    p->conn = this;
+    queue_.push_back(p);
+    idle_timer_.cancel();
+    if (queue_.size() == 1) parser_.expect_no_body(p->head);
+    flush();
+  }
+
+  // The request timed out while queued here: nothing after it can be matched reliably
+  // once we stop waiting for its answer, so the connection goes.
+  void abandon_for(const PendingPtr&) { broken(TransportError::Kind::closed, "another request on the connection timed out"); }
+
+  void close() {
+    if (state_ == State::closed) return;
+    state_ = State::closed;
+    error_code ignored;
+    connect_timer_.cancel();
+    idle_timer_.cancel();
+    resolver_.cancel();
+    socket().close(ignored);
+  }
+
+  // Fails or re-queues everything still here and leaves the pool.
+  void broken(TransportError::Kind kind, std::string message) {
+    if (state_ == State::closed && removed_) return;
+    auto self = shared_from_this();  // the pool may hold the last reference
+    close();
+    remove_from_pool();
+    auto queue = std::move(queue_);
+    queue_.clear();
+    std::size_t written = written_;
+    written_ = 0;
+    const bool connect_failure =
+        kind == TransportError::Kind::resolve || kind == TransportError::Kind::connect || kind == TransportError::Kind::tls;
+    std::size_t i = 0;
+    for (auto& p : queue) {
+      const bool was_written = i++ < written;
+      p->conn = nullptr;
+      if (p->finished) continue;
+      const bool safe = !was_written || p->req.idempotent();
+      if (!connect_failure && safe && p->resends < core_->opt.broken_connection_retries && !core_->stopped) {
+        ++p->resends;
+        if (was_written) ++core_->stats.requests_resent;
+        core_->dispatch(p);
+      } else {
+        core_->finish(p, TransportError{kind, message}, {});
+      }
+    }
+    if (!core_->stopped) core_->pump(*pool_);
+  }
+
+ private:
+  tcp::socket& socket() { return tls_ ? tls_->next_layer() : *plain_; }
+
+  void remove_from_pool() {
+    if (removed_) return;
+    removed_ = true;
+    auto& v = pool_->conns;
+    for (auto it = v.begin(); it != v.end(); ++it)
+      if (it->get() == this) {
+        v.erase(it);
+        break;
+      }
+  }
+
+  void fail_connect(TransportError::Kind kind, const error_code& ec) {
+    if (connect_timed_out_)
+      broken(TransportError::Kind::timeout, "connect timed out after " + std::to_string(core_->opt.connect_timeout.count()) + " ms");
+    else
+      broken(kind, ec.message());
+  }
+
+  void handshake() {
+    const auto& t = core_->opt.tls;
+    const std::string& name = t.server_name.empty() ? pool_->origin.host : t.server_name;
+    // SNI: servers hosting several names pick the certificate by it.
+    SSL_set_tlsext_host_name(tls_->native_handle(), name.c_str());
+    if (t.verify) {
+      tls_->set_verify_mode(ssl::verify_peer);
+      tls_->set_verify_callback(ssl::host_name_verification(name));
+    } else {
+      tls_->set_verify_mode(ssl::verify_none);
+    }
+    auto self = shared_from_this();
+    tls_->async_handshake(ssl::stream_base::client, [self](const error_code& ec) {
+      if (self->state_ == State::closed) return;
+      if (ec) return self->fail_connect(TransportError::Kind::tls, ec);
+      self->opened();
+    });
+  }
+
+  void opened() {
+    connect_timer_.cancel();
+    state_ = State::open;
+    read();
+    flush();
+    if (queue_.empty()) went_idle();
+  }
+
+  void flush() {
+    if (state_ != State::open || writing_ || written_ >= queue_.size()) return;
+    out_.clear();
+    for (std::size_t i = written_; i < queue_.size(); ++i) {
+      serialize_request(queue_[i]->req, pool_->host_header, core_->opt.user_agent, out_);
+      ++core_->stats.requests_sent;
+    }
+    written_ = queue_.size();
+    writing_ = true;
+    auto self = shared_from_this();
+    auto on_written = [self](const error_code& ec, std::size_t) {
+      self->writing_ = false;
+      if (self->state_ == State::closed) return;
+      if (ec) return self->broken(TransportError::Kind::closed, "write failed: " + ec.message());
+      self->flush();
+    };
+    if (tls_)
+      asio::async_write(*tls_, asio::buffer(out_), std::move(on_written));
+    else
+      asio::async_write(*plain_, asio::buffer(out_), std::move(on_written));
+  }
+
+  void read() {
+    auto room = parser_.prepare(16 * 1024);
+    auto self = shared_from_this();
+    auto on_read = [self](const error_code& ec, std::size_t n) { self->on_read(ec, n); };
+    if (tls_)
+      tls_->async_read_some(asio::buffer(room.data(), room.size()), std::move(on_read));
+    else
+      plain_->async_read_some(asio::buffer(room.data(), room.size()), std::move(on_read));
+  }
+
+  void on_read(const error_code& ec, std::size_t n) {
+    if (state_ == State::closed) return;
+    if (ec) {
+      // A body delimited by the end of the connection ends here.
+      if (parser_.in_message() && !queue_.empty() && parser_.finish_eof() == Parser::Status::message_complete) {
+        closing_ = true;
+        deliver_front();
+      }
+      if (queue_.empty()) {
+        close();
+        remove_from_pool();
+        core_->pump(*pool_);
+        return;
+      }
+      return broken(TransportError::Kind::closed,
+                    ec == asio::error::eof ? "connection closed by the server before the response" : ec.message());
+    }
+    parser_.commit(n);
+    for (;;) {
+      auto st = parser_.parse();
+      if (st == Parser::Status::need_more) break;
+      if (st == Parser::Status::headers_complete) continue;
+      if (st == Parser::Status::error) {
+        std::string why = "malformed response: " + std::string(parser_.error_reason());
+        if (!queue_.empty() && !queue_.front()->finished) {
+          auto p = queue_.front();
+          queue_.pop_front();
+          --written_;
+          p->conn = nullptr;
+          core_->finish(p, {TransportError::Kind::protocol, why}, {});
+        }
+        return broken(TransportError::Kind::closed, why);
+      }
+      // message_complete
+      const int status = parser_.status_code();
+      if (status >= 100 && status < 200 && status != 101) {  // interim: the real answer follows
+        parser_.next();
+        continue;
+      }
+      if (queue_.empty() || written_ == 0) return broken(TransportError::Kind::protocol, "response without a request");
+      if (!parser_.keep_alive()) closing_ = true;
+      deliver_front();
+      if (state_ == State::closed) return;
+      if (closing_) {
+        // The server ends the connection after this answer: the rest goes elsewhere.
+        return broken(TransportError::Kind::closed, "connection closed by the server (Connection: close)");
+      }
+    }
+    if (queue_.empty()) went_idle();
+    if (state_ == State::open) read();
+  }
+
+  void deliver_front() {
+    ClientResponse res;
+    res.status = parser_.status_code();
+    res.reason = std::string(parser_.reason());
+    res.headers.reserve(parser_.headers().size());
+    for (const auto& f : parser_.headers()) res.headers.emplace_back(std::string(f.name), std::string(f.value));
+    res.body = std::string(parser_.body());
+    parser_.next();
+    auto p = queue_.front();
+    queue_.pop_front();
+    --written_;
+    p->conn = nullptr;
+    if (!queue_.empty()) parser_.expect_no_body(queue_.front()->head);
+    ++core_->stats.responses_received;
+    auto self = shared_from_this();
+    core_->finish(p, {}, std::move(res));
+    if (!closing_ && state_ == State::open) core_->pump(*pool_);
+  }
+
+  void went_idle() {
+    if (state_ != State::open || !queue_.empty()) return;
+    std::size_t idle = 0;
+    for (auto& c : pool_->conns)
+      if (c->idle()) ++idle;
+    if (idle > core_->opt.max_idle) {
+      close();
+      remove_from_pool();
+      return;
+    }
+    auto self = shared_from_this();
+    idle_timer_.expires_after(core_->opt.idle_timeout);
+    idle_timer_.async_wait([self](const error_code& ec) {
+      if (ec || !self->idle()) return;
+      self->close();
+      self->remove_from_pool();
+    });
+  }
+
+  std::shared_ptr<Core> core_;
+  Pool* pool_;
+  tcp::resolver resolver_;
+  asio::steady_timer connect_timer_, idle_timer_;
+  std::optional<tcp::socket> plain_;
+  std::optional<ssl::stream<tcp::socket>> tls_;
+  Parser parser_;
+  std::deque<PendingPtr> queue_;
+  std::size_t written_ = 0;  // the first written_ entries of queue_ are on the wire
+  std::string out_;
+  State state_ = State::connecting;
+  bool writing_ = false, closing_ = false, removed_ = false, connect_timed_out_ = false;
+};
+
+}  // namespace
+
+ssl::context& Transport::Core::tls_context() {
+  if (tls) return *tls;
+  tls.emplace(ssl::context::tls_client);
+  tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                   ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+  const auto& t = opt.tls;
+  if (t.ca_file.empty() && t.ca_dir.empty()) tls->set_default_verify_paths();
+  if (!t.ca_file.empty()) tls->load_verify_file(t.ca_file);
+  if (!t.ca_dir.empty()) tls->add_verify_path(t.ca_dir);
+  if (!t.cert_file.empty()) tls->use_certificate_chain_file(t.cert_file);
+  if (!t.key_file.empty()) tls->use_private_key_file(t.key_file, ssl::context::pem);
+  return *tls;
+}
+
+void Transport::Core::start(const Origin& origin, PendingPtr p) {
+  if (stopped) return finish(p, {TransportError::Kind::cancelled, "transport shut down"}, {});
+  auto& slot = pools[origin.key()];
+  if (!slot) {
+    slot = std::make_unique<Pool>();
+    slot->origin = origin;
+    slot->host_header = origin.host_header();
+  }
+  p->pool = slot.get();
+  p->pipelinable = p->req.idempotent() || p->req.allow_pipelining;
+  p->head = p->req.method == "HEAD";
+  auto timeout = p->req.timeout.count() > 0 ? p->req.timeout : opt.request_timeout;
+  p->timer.emplace(ctx);
+  p->timer->expires_after(timeout);
+  p->timer->async_wait([self = shared_from_this(), p](const error_code& ec) {
+    if (!ec) self->on_timeout(p);
+  });
+  try {
+    dispatch(std::move(p));
+  } catch (const std::exception& e) {  // a TLS context that could not load its files
+    finish(p, {TransportError::Kind::tls, e.what()}, {});
+  }
+}
+
+bool Transport::Core::try_place(Pool& pool, const PendingPtr& p, bool may_open) {
+  for (auto& c : pool.conns)
+    if (c->accepting() && c->load() == 0) {
+      c->assign(p);
+      return true;
+    }
+  if (may_open && pool.conns.size() < opt.max_connections) {
+    auto c = std::make_shared<Connection>(shared_from_this(), pool);
+    pool.conns.push_back(c);
+    c->assign(p);
+    c->connect();
+    return true;
+  }
+  if (p->pipelinable && opt.pipeline_depth > 1) {
+    Connection* best = nullptr;
+    for (auto& c : pool.conns)
+      if (c->accepting() && c->load() < opt.pipeline_depth && c->all_pipelinable() &&
+          (!best || c->load() < best->load()))
+        best = c.get();
+    if (best) {
+      best->assign(p);
+      return true;
+    }
+  }
+  return false;
+}
+
+void Transport::Core::dispatch(PendingPtr p) {
+  if (p->finished) return;
+  if (!try_place(*p->pool, p, true)) p->pool->waiting.push_back(std::move(p));
+}
+
+void Transport::Core::pump(Pool& pool) {
+  while (!pool.waiting.empty()) {
+    auto p = pool.waiting.front();
+    if (p->finished) {
+      pool.waiting.pop_front();
+      continue;
+    }
+    if (!try_place(pool, p, true)) break;
+    pool.waiting.pop_front();
+  }
+}
+
+void Transport::Core::finish(const PendingPtr& p, TransportError err, ClientResponse res) {
+  if (p->finished) return;
+  p->finished = true;
+  if (p->timer) p->timer->cancel();
+  auto done = std::move(p->done);
+  p->done = nullptr;
+  if (!done) return;
+  try {
+    done(std::move(err), std::move(res));
+  } catch (...) {
+    // A callback that throws must not take the transport's thread down with it.
+  }
+}
+
+void Transport::Core::on_timeout(const PendingPtr& p) {
+  if (p->finished) return;
+  auto timeout = p->req.timeout.count() > 0 ? p->req.timeout : opt.request_timeout;
+  Connection* c = p->conn;
+  finish(p, {TransportError::Kind::timeout, "no response within " + std::to_string(timeout.count()) + " ms"}, {});
+  if (c) {
+    c->abandon_for(p);
+  } else if (p->pool) {
+    auto& w = p->pool->waiting;
+    for (auto it = w.begin(); it != w.end(); ++it)
+      if (*it == p) {
+        w.erase(it);
+        break;
+      }
+  }
+}
+
+void Transport::Core::shutdown() {
+  if (stopped) return;
+  stopped = true;
+  for (auto& t : scheduled) t->cancel();
+  scheduled.clear();
+  for (auto& [key, pool] : pools) {
+    auto waiting = std::move(pool->waiting);
+    for (auto& p : waiting) finish(p, {TransportError::Kind::cancelled, "transport shut down"}, {});
+    auto conns = pool->conns;
+    for (auto& c : conns) c->broken(TransportError::Kind::cancelled, "transport shut down");
+    pool->conns.clear();
+  }
+}
+
+// --- Transport ----------------------------------------------------------------------------
+
+struct Transport::Runner {
+  asio::io_context ctx{1};
+  asio::executor_work_guard<asio::io_context::executor_type> work{ctx.get_executor()};
+  std::thread thread{[this] { ctx.run(); }};
+};
+
+Transport::Transport(TransportOptions options) : runner_(std::make_unique<Runner>()) {
+  core_ = std::make_shared<Core>(runner_->ctx, std::move(options));
+}
+
+Transport::Transport(TransportOptions options, asio::io_context& ctx)
+    : core_(std::make_shared<Core>(ctx, std::move(options))) {}
+
+Transport::~Transport() {
+  auto core = core_;
+  if (core->ctx.get_executor().running_in_this_thread()) {
+    core->shutdown();
+  } else {
+    auto done = std::make_shared<std::promise<void>>();
+    auto f = done->get_future();
+    asio::post(core->ctx, [core, done] {
+      core->shutdown();
+      done->set_value();
+    });
+    // An io_context nobody runs any more cannot shut down; the core stays with the handler.
+    f.wait_for(std::chrono::seconds(5));
+  }
+  if (runner_) {
+    runner_->work.reset();
+    runner_->thread.join();
+  }
+  core_.reset();
+}
+
+void Transport::async_send(const Origin& origin, ClientRequest request, Callback done) {
+  auto p = std::make_shared<Pending>();
+  p->req = std::move(request);
+  p->done = std::move(done);
+  asio::post(core_->ctx, [core = core_, origin, p]() mutable { core->start(origin, std::move(p)); });
+}
+
+std::pair<TransportError, ClientResponse> Transport::send(const Origin& origin, ClientRequest request) {
+  auto result = std::make_shared<std::promise<std::pair<TransportError, ClientResponse>>>();
+  auto f = result->get_future();
+  async_send(origin, std::move(request), [result](TransportError err, ClientResponse res) {
+    result->set_value({std::move(err), std::move(res)});
+  });
+  return f.get();
+}
+
+void Transport::schedule(std::chrono::nanoseconds delay, std::function<void()> f) {
+  asio::post(core_->ctx, [core = core_, delay, f = std::move(f)]() mutable {
+    if (core->stopped) return;
+    auto timer = std::make_shared<asio::steady_timer>(core->ctx, delay);
+    core->scheduled.insert(timer);
+    timer->async_wait([core, timer, f = std::move(f)](const error_code& ec) {
+      core->scheduled.erase(timer);
+      if (!ec && !core->stopped) f();
+    });
+  });
+}
+
+void Transport::close_idle() {
+  asio::post(core_->ctx, [core = core_] {
+    for (auto& [key, pool] : core->pools) {
+      auto conns = pool->conns;
+      for (auto& c : conns)
+        if (c->idle()) c->broken(TransportError::Kind::closed, "closed while idle");
+    }
+  });
+}
+
+TransportStats Transport::stats() const {
+  auto collect = [](Core& core) {
+    TransportStats s = core.stats;
+    s.open_connections = s.idle_connections = 0;
+    for (auto& [key, pool] : core.pools)
+      for (auto& c : pool->conns) {
+        ++s.open_connections;
+        if (c->idle()) ++s.idle_connections;
+      }
+    return s;
+  };
+  if (core_->ctx.get_executor().running_in_this_thread()) return collect(*core_);
+  auto result = std::make_shared<std::promise<TransportStats>>();
+  auto f = result->get_future();
+  asio::post(core_->ctx, [core = core_, result, collect] { result->set_value(collect(*core)); });
+  return f.get();
+}
+
+const TransportOptions& Transport::options() const noexcept { return core_->opt; }
+
+}  // namespace oasis::http

@@ -1,0 +1,367 @@
+// tests/client/transport_test.cpp — the HTTP/1.1 client transport against scripted servers:
+// keep-alive reuse, pipelining order, broken connections mid-pipeline, timeouts, framing.
+#include "scripted_server.hpp"
+
+#include <oasis/http/client.hpp>
+
+#include <gtest/gtest.h>
+
+#include <future>
+
+using namespace oasis::http;
+using oasis_test::ScriptedConn;
+using oasis_test::ScriptedServer;
+using namespace std::chrono_literals;
+
+namespace {
+
+Origin local(std::uint16_t port) { return Origin{"http", "127.0.0.1", port}; }
+
+ClientRequest get(std::string target) {
+  ClientRequest r;
+  r.target = std::move(target);
+  return r;
+}
+
+// Sends every request at once; returns the results in request order.
+std::vector<std::pair<TransportError, ClientResponse>> send_all(Transport& t, const Origin& o,
+                                                                std::vector<ClientRequest> reqs) {
+  std::vector<std::future<std::pair<TransportError, ClientResponse>>> fs;
+  for (auto& r : reqs) {
+    auto pr = std::make_shared<std::promise<std::pair<TransportError, ClientResponse>>>();
+    fs.push_back(pr->get_future());
+    t.async_send(o, std::move(r), [pr](TransportError e, ClientResponse res) { pr->set_value({std::move(e), std::move(res)}); });
+  }
+  std::vector<std::pair<TransportError, ClientResponse>> out;
+  for (auto& f : fs) out.push_back(f.get());
+  return out;
+}
+
+}  // namespace
+
+TEST(Origin, ParsesUrls) {
+  auto o = Origin::parse("https://pve.example:8006/api2/json");
+  EXPECT_EQ(o.scheme, "https");
+  EXPECT_EQ(o.host, "pve.example");
+  EXPECT_EQ(o.port, 8006);
+  EXPECT_EQ(o.host_header(), "pve.example:8006");
+  EXPECT_EQ(Origin::parse("http://h").port, 80);
+  EXPECT_EQ(Origin::parse("http://h").host_header(), "h");
+  EXPECT_EQ(Origin::parse("http://[::1]:81/").host, "::1");
+  EXPECT_EQ(Origin::parse("http://[::1]:81/").host_header(), "[::1]:81");
+  EXPECT_THROW(Origin::parse("ftp://h"), std::invalid_argument);
+  EXPECT_THROW(Origin::parse("h:80"), std::invalid_argument);
+  EXPECT_THROW(Origin::parse("http://h:99999"), std::invalid_argument);
+}
+
+TEST(RequestSerializer, WritesFramingAndDropsInjectedHeaders) {
+  ClientRequest r;
+  r.method = "POST";
+  r.target = "/a?b=1";
+  r.headers = {{"Accept", "application/json"}, {"X-Bad", "a\r\nInjected: 1"}, {"Content-Length", "99"}};
+  r.body = "hello";
+  std::string out;
+  serialize_request(r, "h:81", "oasis-test", out);
+  EXPECT_EQ(out,
+            "POST /a?b=1 HTTP/1.1\r\nHost: h:81\r\nAccept: application/json\r\nUser-Agent: oasis-test\r\n"
+            "Content-Length: 5\r\n\r\nhello");
+}
+
+TEST(Transport, ReusesKeepAliveConnection) {
+  ScriptedServer server([](ScriptedConn& c, int) {
+    while (auto r = c.read_request()) c.respond("ok " + oasis_test::target_of(*r));
+  });
+  Transport t;
+  for (int i = 0; i < 3; ++i) {
+    auto [err, res] = t.send(local(server.port()), get("/r" + std::to_string(i)));
+    ASSERT_FALSE(err) << err.message;
+    EXPECT_EQ(res.status, 200);
+    EXPECT_EQ(res.body, "ok /r" + std::to_string(i));
+  }
+  EXPECT_EQ(server.connections(), 1);
+  EXPECT_EQ(t.stats().connections_opened, 1u);
+}
+
+TEST(Transport, PipelinesIdempotentRequestsAndMatchesResponsesInOrder) {
+  // The server answers only once it holds all five requests: a client that waited for each
+  // answer before sending the next would time out here.
+  ScriptedServer server([](ScriptedConn& c, int) {
+    std::vector<std::string> got;
+    for (int i = 0; i < 5; ++i) {
+      auto r = c.read_request(3s);
+      if (!r) return;
+      got.push_back(oasis_test::target_of(*r));
+    }
+    std::string burst;
+    for (auto& t : got) burst += "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(t.size()) + "\r\n\r\n" + t;
+    c.write(burst);
+    while (auto r = c.read_request(1s)) c.respond(oasis_test::target_of(*r));
+  });
+  TransportOptions opt;
+  opt.max_connections = 1;
+  opt.pipeline_depth = 8;
+  Transport t(opt);
+  std::vector<ClientRequest> reqs;
+  for (int i = 0; i < 5; ++i) reqs.push_back(get("/p" + std::to_string(i)));
+  auto results = send_all(t, local(server.port()), std::move(reqs));
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_FALSE(results[i].first) << results[i].first.message;
+    EXPECT_EQ(results[i].second.body, "/p" + std::to_string(i));
+  }
+  EXPECT_EQ(server.connections(), 1);
+}
+
+TEST(Transport, NeverPipelinesPostUnlessAsked) {
+  std::atomic<bool> post_was_alone{false};
+  ScriptedServer server([&](ScriptedConn& c, int) {
+    auto first = c.read_request();
+    if (!first) return;
+    post_was_alone = !c.data_within(200ms);  // nothing behind the POST until it is answered
+    c.respond("posted");
+    while (auto r = c.read_request(1s)) c.respond("got");
+  });
+  TransportOptions opt;
+  opt.max_connections = 1;
+  opt.pipeline_depth = 8;
+  Transport t(opt);
+  ClientRequest post;
+  post.method = "POST";
+  post.target = "/p";
+  post.body = "x";
+  std::vector<ClientRequest> reqs{post, get("/g")};
+  auto results = send_all(t, local(server.port()), std::move(reqs));
+  ASSERT_FALSE(results[0].first);
+  ASSERT_FALSE(results[1].first);
+  EXPECT_EQ(results[0].second.body, "posted");
+  EXPECT_EQ(results[1].second.body, "got");
+  EXPECT_TRUE(post_was_alone);
+}
+
+TEST(Transport, ResendsUnansweredIdempotentRequestsWhenConnectionBreaksMidPipeline) {
+  ScriptedServer server([&](ScriptedConn& c, int index) {
+    if (index == 0) {
+      // Take three pipelined requests, answer the first, then drop the connection.
+      std::vector<std::string> got;
+      for (int i = 0; i < 3; ++i)
+        if (auto r = c.read_request(3s)) got.push_back(oasis_test::target_of(*r));
+      if (!got.empty()) c.respond(got[0]);
+      c.close();
+      return;
+    }
+    while (auto r = c.read_request(2s)) c.respond(oasis_test::target_of(*r));
+  });
+  TransportOptions opt;
+  opt.max_connections = 1;
+  opt.pipeline_depth = 4;
+  Transport t(opt);
+  auto results = send_all(t, local(server.port()), {get("/a"), get("/b"), get("/c")});
+  for (int i = 0; i < 3; ++i) ASSERT_FALSE(results[i].first) << i << ": " << results[i].first.message;
+  EXPECT_EQ(results[0].second.body, "/a");
+  EXPECT_EQ(results[1].second.body, "/b");
+  EXPECT_EQ(results[2].second.body, "/c");
+  auto s = t.stats();
+  EXPECT_EQ(s.connections_opened, 2u);
+  EXPECT_EQ(s.requests_resent, 2u);
+}
+
+TEST(Transport, DoesNotResendAWrittenPostAfterTheConnectionBreaks) {
+  std::atomic<int> posts{0};
+  ScriptedServer server([&](ScriptedConn& c, int) {
+    if (auto r = c.read_request()) ++posts;
+    c.close();
+  });
+  Transport t;
+  ClientRequest post;
+  post.method = "POST";
+  post.target = "/once";
+  post.body = "{}";
+  auto [err, res] = t.send(local(server.port()), post);
+  EXPECT_EQ(err.kind, TransportError::Kind::closed);
+  EXPECT_EQ(posts.load(), 1);
+}
+
+TEST(Transport, GivesUpAfterBoundedResends) {
+  ScriptedServer server([](ScriptedConn& c, int) {
+    c.read_request();
+    c.close();
+  });
+  TransportOptions opt;
+  opt.broken_connection_retries = 2;
+  Transport t(opt);
+  auto [err, res] = t.send(local(server.port()), get("/x"));
+  EXPECT_EQ(err.kind, TransportError::Kind::closed);
+  EXPECT_EQ(server.connections(), 3);  // the first try and two resends
+}
+
+TEST(Transport, ServerConnectionCloseMovesLaterRequestsToANewConnection) {
+  ScriptedServer server([](ScriptedConn& c, int index) {
+    if (index == 0) {
+      if (auto r = c.read_request()) c.respond("first", "Connection: close\r\n");
+      c.data_within(100ms);
+      return;
+    }
+    while (auto r = c.read_request(1s)) c.respond("later");
+  });
+  Transport t;
+  auto [e1, r1] = t.send(local(server.port()), get("/1"));
+  ASSERT_FALSE(e1);
+  EXPECT_EQ(r1.body, "first");
+  auto [e2, r2] = t.send(local(server.port()), get("/2"));
+  ASSERT_FALSE(e2) << e2.message;
+  EXPECT_EQ(r2.body, "later");
+  EXPECT_EQ(server.connections(), 2);
+}
+
+TEST(Transport, PerRequestTimeout) {
+  ScriptedServer server([](ScriptedConn& c, int) {
+    c.read_request();
+    c.data_within(2s);  // never answers
+  });
+  Transport t;
+  ClientRequest r = get("/slow");
+  r.timeout = 150ms;
+  auto start = std::chrono::steady_clock::now();
+  auto [err, res] = t.send(local(server.port()), r);
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(err.kind, TransportError::Kind::timeout);
+  EXPECT_GE(took, 140ms);
+  EXPECT_LT(took, 1500ms);
+}
+
+TEST(Transport, ConnectionRefused) {
+  std::uint16_t port;
+  {
+    ScriptedServer gone([](ScriptedConn&, int) {});
+    port = gone.port();
+  }
+  Transport t;
+  auto [err, res] = t.send(local(port), get("/"));
+  EXPECT_EQ(err.kind, TransportError::Kind::connect);
+}
+
+TEST(Transport, HeadResponseHasNoBodyAndThePipelineStaysInStep) {
+  ScriptedServer server([](ScriptedConn& c, int) {
+    auto a = c.read_request();
+    auto b = c.read_request();
+    if (!a || !b) return;
+    // The HEAD answer declares a length but carries no body; the GET's answer follows at once.
+    c.write("HTTP/1.1 200 OK\r\nContent-Length: 42\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nget");
+    c.data_within(300ms);
+  });
+  TransportOptions opt;
+  opt.max_connections = 1;
+  opt.pipeline_depth = 2;
+  Transport t(opt);
+  ClientRequest head = get("/h");
+  head.method = "HEAD";
+  auto results = send_all(t, local(server.port()), {head, get("/g")});
+  ASSERT_FALSE(results[0].first) << results[0].first.message;
+  ASSERT_FALSE(results[1].first) << results[1].first.message;
+  EXPECT_EQ(results[0].second.header("content-length"), "42");
+  EXPECT_EQ(results[0].second.body, "");
+  EXPECT_EQ(results[1].second.body, "get");
+}
+
+TEST(Transport, SkipsInterimResponsesAndReadsChunkedAndCloseDelimitedBodies) {
+  ScriptedServer server([](ScriptedConn& c, int index) {
+    if (!c.read_request()) return;
+    if (index == 0) {
+      c.write("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n");
+      if (c.read_request(1s)) {
+        c.write("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil the end");
+        c.close();  // the end of the connection is the end of the body
+      }
+    }
+  });
+  Transport t;
+  auto [e1, r1] = t.send(local(server.port()), get("/chunked"));
+  ASSERT_FALSE(e1) << e1.message;
+  EXPECT_EQ(r1.status, 200);
+  EXPECT_EQ(r1.body, "abcde");
+  auto [e2, r2] = t.send(local(server.port()), get("/eof"));
+  ASSERT_FALSE(e2) << e2.message;
+  EXPECT_EQ(r2.body, "until the end");
+}
+
+TEST(Transport, RespectsMaxConnectionsAndQueuesTheRest) {
+  std::atomic<int> in_flight{0}, peak{0};
+  ScriptedServer server([&](ScriptedConn& c, int) {
+    while (auto r = c.read_request(1s)) {
+      int now = ++in_flight;
+      int p = peak.load();
+      while (now > p && !peak.compare_exchange_weak(p, now)) {
+      }
+      std::this_thread::sleep_for(50ms);
+      --in_flight;
+      c.respond("x");
+    }
+  });
+  TransportOptions opt;
+  opt.max_connections = 2;
+  Transport t(opt);
+  std::vector<ClientRequest> reqs(6, get("/"));
+  auto results = send_all(t, local(server.port()), reqs);
+  for (auto& r : results) ASSERT_FALSE(r.first) << r.first.message;
+  EXPECT_EQ(server.connections(), 2);
+  EXPECT_LE(peak.load(), 2);
+}
+
+TEST(Transport, ClosesIdleConnectionsAfterTheIdleTimeout) {
+  ScriptedServer server([](ScriptedConn& c, int) {
+    while (auto r = c.read_request(2s)) c.respond("x");
+  });
+  TransportOptions opt;
+  opt.idle_timeout = 100ms;
+  Transport t(opt);
+  ASSERT_FALSE(t.send(local(server.port()), get("/")).first);
+  EXPECT_EQ(t.stats().idle_connections, 1u);
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(t.stats().open_connections, 0u);
+}
+
+TEST(Transport, KeepsAtMostMaxIdleConnections) {
+  ScriptedServer server([](ScriptedConn& c, int) {
+    while (auto r = c.read_request(2s)) {
+      std::this_thread::sleep_for(30ms);
+      c.respond("x");
+    }
+  });
+  TransportOptions opt;
+  opt.max_connections = 4;
+  opt.max_idle = 1;
+  Transport t(opt);
+  auto results = send_all(t, local(server.port()), std::vector<ClientRequest>(4, get("/")));
+  for (auto& r : results) ASSERT_FALSE(r.first);
+  EXPECT_EQ(server.connections(), 4);
+  std::this_thread::sleep_for(50ms);
+  EXPECT_LE(t.stats().idle_connections, 1u);
+}
+
+TEST(Transport, MalformedResponseIsAProtocolError) {
+  ScriptedServer server([](ScriptedConn& c, int) {
+    if (c.read_request()) c.write("NOT HTTP AT ALL\r\n\r\n");
+    c.data_within(200ms);
+  });
+  TransportOptions opt;
+  opt.broken_connection_retries = 0;
+  Transport t(opt);
+  auto [err, res] = t.send(local(server.port()), get("/"));
+  EXPECT_EQ(err.kind, TransportError::Kind::protocol);
+}
+
+TEST(Transport, DestructionCancelsWhatIsInFlight) {
+  ScriptedServer server([](ScriptedConn& c, int) {
+    c.read_request();
+    c.data_within(1s);
+  });
+  std::future<TransportError> f;
+  {
+    Transport t;
+    auto pr = std::make_shared<std::promise<TransportError>>();
+    f = pr->get_future();
+    t.async_send(local(server.port()), get("/"), [pr](TransportError e, ClientResponse) { pr->set_value(e); });
+    std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_EQ(f.wait_for(1s), std::future_status::ready);
+  EXPECT_EQ(f.get().kind, TransportError::Kind::cancelled);
+}
