@@ -61,7 +61,8 @@ struct Store::Impl {
 
   Database database;  // closed after the statements below are finalised
   sqlite3*& db = database.p;
-  Statement upsert, remove_tree, remove_all;
+  Statement upsert, remove_tree, remove_all, add_mark, remove_marks;
+  std::set<std::string, std::less<>> marks;
 
   [[noreturn]] void fail(const char* what) const {
     throw StoreError(std::string("state file: ") + what + ": " + (db ? sqlite3_errmsg(db) : "no database"));
@@ -132,7 +133,8 @@ Store::Store(const std::string& path) : impl_(std::make_unique<Impl>()) {
   im.exec("PRAGMA synchronous=FULL");
   im.exec(
       "CREATE TABLE IF NOT EXISTS items(path TEXT PRIMARY KEY, seq INTEGER NOT NULL, value TEXT NOT NULL,"
-      " etag TEXT NOT NULL, modified INTEGER NOT NULL)");
+      " etag TEXT NOT NULL, modified INTEGER NOT NULL);"
+      "CREATE TABLE IF NOT EXISTS marks(key TEXT PRIMARY KEY)");
   {
     Statement q;
     im.prepare(q, "SELECT path, seq, value, etag, modified FROM items ORDER BY seq");
@@ -156,6 +158,13 @@ Store::Store(const std::string& path) : impl_(std::make_unique<Impl>()) {
              " ON CONFLICT(path) DO UPDATE SET value = excluded.value, etag = excluded.etag, modified = excluded.modified");
   im.prepare(im.remove_tree, "DELETE FROM items WHERE path = ?1 OR substr(path, 1, length(?1) + 1) = ?1 || '/'");
   im.prepare(im.remove_all, "DELETE FROM items");
+  im.prepare(im.add_mark, "INSERT OR IGNORE INTO marks(key) VALUES(?1)");
+  im.prepare(im.remove_marks, "DELETE FROM marks");
+  {
+    Statement q;
+    im.prepare(q, "SELECT key FROM marks");
+    while (sqlite3_step(q.s) == SQLITE_ROW) im.marks.insert(reinterpret_cast<const char*>(sqlite3_column_text(q.s, 0)));
+  }
 }
 
 Store::~Store() = default;
@@ -249,6 +258,7 @@ void Store::import_all(const boost::json::object& state) {
     im.exec("BEGIN IMMEDIATE");
     try {
       im.step_done(im.remove_all);
+      im.step_done(im.remove_marks);
       std::uint64_t seq = 1;
       for (const auto& [key, value] : state) {
         std::string text = boost::json::serialize(value);
@@ -269,6 +279,7 @@ void Store::import_all(const boost::json::object& state) {
   im.items.clear();
   im.ordered.clear();
   im.children.clear();
+  im.marks.clear();
   im.next_seq = 1;
   ++im.version;
   for (const auto& [key, value] : state) {
@@ -283,6 +294,18 @@ void Store::import_all(const boost::json::object& state) {
 }
 
 void Store::clear() { import_all({}); }
+
+bool Store::mark(std::string_view key) {
+  auto& im = *impl_;
+  std::unique_lock lock(im.mu);
+  if (im.marks.count(key)) return false;
+  if (im.db) {
+    sqlite3_bind_text(im.add_mark.s, 1, key.data(), static_cast<int>(key.size()), SQLITE_STATIC);
+    im.step_done(im.add_mark);
+  }
+  im.marks.insert(std::string(key));
+  return true;
+}
 
 std::uint64_t Store::version() const noexcept { return impl_->version.load(); }
 

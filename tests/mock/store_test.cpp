@@ -106,7 +106,7 @@ TEST(Store, ParallelReadersWithAWriter) {
         ++reads;
       }
     });
-  for (int i = 0; i < 2000; ++i) s.put("/items/" + std::to_string(i % 100), json::value(i));
+  for (int i = 0; i < 2000 || reads.load() < 100; ++i) s.put("/items/" + std::to_string(i % 100), json::value(i));
   stop = true;
   for (auto& t : readers) t.join();
   EXPECT_GT(reads.load(), 0);
@@ -177,4 +177,20 @@ TEST(StorePersistent, UnwritablePathIsAClearError) {
   } catch (const StoreError& e) {
     EXPECT_NE(std::string(e.what()).find("state file"), std::string::npos);
   }
+}
+
+TEST(StorePersistent, MarksPersistAndClearForgetsThem) {
+  auto db = temp_db("marks");
+  {
+    Store s(db);
+    EXPECT_TRUE(s.mark("seeded /pets"));
+    EXPECT_FALSE(s.mark("seeded /pets"));
+  }
+  {
+    Store s(db);
+    EXPECT_FALSE(s.mark("seeded /pets"));  // remembered across the restart
+    s.clear();
+    EXPECT_TRUE(s.mark("seeded /pets"));
+  }
+  std::filesystem::remove(db);
 }

@@ -66,6 +66,11 @@ class Store {
   void import_all(const boost::json::object& state);
   void clear();
 
+  // Marks: keys remembered with the state (persisted alongside it), e.g. which collections have
+  // been seeded, so a restart does not seed again what clients have since changed. True when
+  // the key was not marked before. clear() and import_all() forget every mark.
+  bool mark(std::string_view key);
+
   // Monotonic counter bumped by every write; cheap change detection.
   std::uint64_t version() const noexcept;
 

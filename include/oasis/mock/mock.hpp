@@ -1,0 +1,63 @@
+// oasis/mock/mock.hpp — the stateful mock of a whole API: one http::Handler.
+//
+// Every request is routed (404, 405 with Allow), validated against its operation (400 or 415
+// as problem+json, and an invalid request changes nothing), then answered by what the
+// operation is in the API's topology (topology.hpp):
+//   collection  GET lists its items (query parameters naming item fields filter; limit/offset
+//               and page/per_page page), POST creates an item (201 + Location when declared);
+//   item        GET reads (ETag, Last-Modified, If-None-Match → 304), PUT replaces (or creates),
+//               PATCH merges (RFC 7386), DELETE removes it and everything under it;
+//   sub-resource of an existing item: GET answers what was written there, or generated data
+//               that reuses the item's fields; writes are kept; under a missing item, 404;
+//   anything else answers its declared success response with generated data.
+// Collections are seeded with a few deterministic items the first time they are touched.
+// Bodies that depend on no state are generated and serialised once, at load.
+//
+// Knows the spec model and the store; nothing about sockets (the server calls handle()).
+#pragma once
+
+#include <oasis/http/message.hpp>
+#include <oasis/mock/store.hpp>
+#include <oasis/mock/topology.hpp>
+#include <oasis/spec/document.hpp>
+#include <oasis/spec/router.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace oasis::mock {
+
+struct MockOptions {
+  std::uint64_t seed = 1;
+  std::size_t seed_items = 3;  // per collection, the first time it is touched
+  // Body fields that may carry a new item's id when none is named like the path parameter.
+  std::vector<std::string> id_aliases = {"id", "name", "uuid", "key", "slug", "vmid"};
+  spec::RouterOptions router;
+};
+
+class Mock {
+ public:
+  Mock(const spec::Document& doc, Store& store, MockOptions opts = {});
+  ~Mock();
+  Mock(const Mock&) = delete;
+  Mock& operator=(const Mock&) = delete;
+
+  // Thread-safe: reads run in parallel, writes go through the store.
+  void handle(const http::Request& req, http::Response& res) const;
+
+  const Topology& topology() const noexcept;
+  const spec::Router& router() const noexcept;
+  // Forgets every write and every seeded collection: the next touch seeds again.
+  void reset();
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+// RFC 7386 JSON merge patch: `patch` applied to `target`.
+void merge_patch(boost::json::value& target, const boost::json::value& patch);
+
+}  // namespace oasis::mock

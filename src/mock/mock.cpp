@@ -1,0 +1,550 @@
+// mock/mock.cpp — routing, validation and the collection/item/sub-resource behaviours.
+#include <oasis/mock/mock.hpp>
+
+#include <oasis/http/date.hpp>
+#include <oasis/spec/problem.hpp>
+#include <oasis/spec/request.hpp>
+
+#include <boost/json.hpp>
+
+#include <atomic>
+#include <charconv>
+#include <mutex>
+#include <shared_mutex>
+#include <set>
+
+namespace oasis::mock {
+
+namespace json = boost::json;
+
+void merge_patch(json::value& target, const json::value& patch) {
+  if (!patch.is_object()) {
+    target = patch;
+    return;
+  }
+  if (!target.is_object()) target = json::object{};
+  auto& obj = target.as_object();
+  for (const auto& [k, v] : patch.as_object()) {
+    if (v.is_null()) obj.erase(k);
+    else merge_patch(obj[k], v);
+  }
+}
+
+namespace {
+
+// FNV-1a: seeds derived from paths, so the same path always gets the same data.
+std::uint64_t hash_of(std::string_view s, std::uint64_t seed) {
+  std::uint64_t h = 1469598103934665603ull ^ seed;
+  for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  return h;
+}
+
+std::size_t segment_count(std::string_view path) { return static_cast<std::size_t>(std::count(path.begin(), path.end(), '/')); }
+
+// The first `n` segments of a concrete path ("/a/b/c", 2 → "/a/b").
+std::string_view first_segments(std::string_view path, std::size_t n) {
+  std::size_t seen = 0;
+  for (std::size_t i = 0; i < path.size(); ++i) {
+    if (path[i] == '/' && seen++ == n) return path.substr(0, i);
+  }
+  return path;
+}
+
+int status_number(std::string_view s) {
+  int v = 0;
+  auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+  return r.ec == std::errc() && r.ptr == s.data() + s.size() ? v : 0;
+}
+
+bool json_media(std::string_view t) {
+  return t == "application/json" || (t.size() > 5 && t.substr(t.size() - 5) == "+json") || t == "*/*";
+}
+
+const spec::MediaType* pick_media(const std::vector<spec::MediaType>& content) {
+  for (const auto& m : content)
+    if (json_media(m.type)) return &m;
+  return content.empty() ? nullptr : &content.front();
+}
+
+void problem(http::Response& res, int status, std::string detail, std::vector<schema::Violation> errors = {}) {
+  spec::Problem p;
+  p.status = status;
+  p.detail = std::move(detail);
+  p.errors = std::move(errors);
+  res.status(status);
+  res.body(spec::problem_content_type, spec::problem_body(p));
+}
+
+// Whether a (percent-encoded) ETag list matches an ETag (weak comparison for If-None-Match).
+bool etag_matches(std::string_view list, std::string_view etag, bool weak) {
+  if (list.find('*') != std::string_view::npos) return true;
+  auto strip = [&](std::string_view t) {
+    while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.remove_prefix(1);
+    while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.remove_suffix(1);
+    if (weak && t.substr(0, 2) == "W/") t.remove_prefix(2);
+    return t;
+  };
+  while (!list.empty()) {
+    auto comma = list.find(',');
+    if (strip(list.substr(0, comma)) == etag) return true;
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+}  // namespace
+
+// What the mock does for one operation, decided at load.
+struct Plan {
+  Role role = Role::other;
+  const Collection* collection = nullptr;  // for collection and item operations
+  std::size_t item_segments = 0;           // segments of the owning item's template
+  bool under_item = false;                 // sub-resources and actions under an item
+  int success = 200;                       // the status a success answers with
+  bool declares_201 = false;
+  const spec::MediaType* media = nullptr;  // the success response's body, if it has one
+  std::string generated;                   // that body, generated and serialised once
+  schema::SchemaRef item_schema = nullptr; // collections and items: what an item is
+};
+
+struct Mock::Impl {
+  const spec::Document& doc;
+  Store& store;
+  MockOptions opt;
+  Topology topology;
+  spec::Router router;
+  std::vector<Plan> plans;  // by Operation::index
+  // Concrete collection paths known to be seeded (a cache of the store's marks, so the common
+  // case takes a shared lock and no write).
+  mutable std::shared_mutex seed_mu;
+  mutable std::set<std::string, std::less<>> seeded;
+  mutable std::atomic<std::uint64_t> next_id{1000};
+
+  Impl(const spec::Document& d, Store& s, MockOptions o)
+      : doc(d), store(s), opt(std::move(o)), topology(d), router(d, opt.router) {
+    plans.resize(doc.operations().size());
+    for (const auto& op : doc.operations()) plan(op, plans[op.index]);
+  }
+
+  static schema::SchemaRef success_schema(const spec::Operation* op) {
+    if (!op) return nullptr;
+    for (const auto& r : op->responses) {
+      int st = status_number(r.status);
+      if (st >= 200 && st < 300)
+        if (auto* m = pick_media(r.content); m && m->schema) return m->schema;
+    }
+    return nullptr;
+  }
+
+  static schema::SchemaRef array_items(schema::SchemaRef s) {
+    s = schema::resolve(s);
+    if (!s) return nullptr;
+    const auto& i = schema::info(s);
+    if (i.types & schema::type_array) return i.items;
+    return nullptr;
+  }
+
+  void plan(const spec::Operation& op, Plan& p) {
+    p.role = topology.role_of(op.path);
+    if (p.role == Role::collection) p.collection = topology.collection_at(op.path);
+    if (p.role == Role::item) p.collection = topology.collection_of_item(op.path);
+    std::string_view owner = topology.owning_item(op.path);
+    if (p.role == Role::other && !owner.empty()) p.role = Role::sub_resource;
+    if (p.role == Role::item) owner = op.path;
+    p.under_item = !owner.empty();
+    p.item_segments = segment_count(owner);
+    if (p.collection) {
+      const auto* c = p.collection;
+      p.item_schema = success_schema(c->read);
+      if (!p.item_schema) p.item_schema = success_schema(c->create);
+      if (!p.item_schema) p.item_schema = array_items(success_schema(c->list));
+    }
+    // The success response: 201 for a create when declared, else the lowest 2xx, else default.
+    const spec::Response* chosen = nullptr;
+    int best = 1000;
+    for (const auto& r : op.responses) {
+      int st = status_number(r.status);
+      if (st == 0 && r.status.size() == 3 && r.status[0] == '2') st = 200;  // "2XX"
+      if (st == 201) p.declares_201 = true;
+      if (st >= 200 && st < 300 && st < best) {
+        best = st;
+        chosen = &r;
+      }
+    }
+    const bool is_create = p.role == Role::collection && op.method == http::Method::POST;
+    if (is_create && p.declares_201) {
+      for (const auto& r : op.responses)
+        if (r.status == "201") chosen = &r, best = 201;
+    }
+    if (!chosen)
+      for (const auto& r : op.responses)
+        if (r.status == "default") chosen = &r, best = 200;
+    p.success = chosen ? best : (op.method == http::Method::DELETE ? 204 : 200);
+    if (chosen) p.media = pick_media(chosen->content);
+    if (p.media && p.media->schema) {
+      schema::GenerateOptions g;
+      g.seed = hash_of(op.pointer, opt.seed);
+      p.generated = json::serialize(schema::generate(p.media->schema, g));
+    }
+  }
+
+  // A new id for an item of `c`, fitting its path parameter's schema.
+  json::value new_id(const Collection& c, const json::value* body) const {
+    const spec::Parameter* param = c.read ? c.read->find_parameter(spec::ParameterIn::path, c.id_param) : nullptr;
+    schema::SchemaRef ps = param ? schema::resolve(param->schema) : nullptr;
+    // A body field gives the id only when its value fits the path parameter ("name": "Rex" is
+    // no id for /pets/{id} with an integer id).
+    auto from_body = [&](std::string_view field) -> const json::value* {
+      if (!body || !body->is_object()) return nullptr;
+      auto* v = body->as_object().if_contains(field);
+      if (!v || !(v->is_string() || v->is_int64() || v->is_uint64())) return nullptr;
+      if (v->is_string() && (v->as_string().empty() || v->as_string().find_first_of("/?# ") != json::string::npos)) return nullptr;
+      return !ps || schema::is_valid(ps, *v, schema::Direction::request) ? v : nullptr;
+    };
+    if (auto* v = from_body(c.id_param)) return *v;
+    for (const auto& alias : opt.id_aliases)
+      if (auto* v = from_body(alias)) return *v;
+    std::uint64_t n = next_id++;
+    if (ps && (schema::info(ps).types & schema::type_integer)) return json::value(static_cast<std::int64_t>(n));
+    // A string id with constraints (a pattern, a format): generated from the parameter's own
+    // schema, ignoring its example so that ids differ.
+    if (ps && (schema::info(ps).types & schema::type_string) && (!schema::info(ps).format.empty() || schema::info(ps).source)) {
+      for (std::uint64_t attempt = 0; attempt < 4; ++attempt) {
+        schema::GenerateOptions g;
+        g.seed = hash_of(c.item_path, opt.seed + n * 31 + attempt);
+        g.use_examples = false;
+        json::value v = schema::generate(ps, g);
+        if (v.is_string() && !v.as_string().empty() && v.as_string().find_first_of("/?# ") == json::string::npos &&
+            schema::is_valid(ps, v, schema::Direction::request))
+          return v;
+      }
+    }
+    if (ps && schema::info(ps).format == "uuid") {
+      char buf[40];
+      std::snprintf(buf, sizeof buf, "00000000-0000-4000-8000-%012llx", static_cast<unsigned long long>(n));
+      return json::value(buf);
+    }
+    return json::value(c.id_param + "-" + std::to_string(n));
+  }
+
+  static std::string id_text(const json::value& id) {
+    if (id.is_string()) return std::string(id.as_string());
+    return json::serialize(id);
+  }
+
+  // An item for `c` at `key`: generated defaults (seeded by the key), then `body` over them,
+  // with the id in its field.
+  json::value make_item(const Collection& c, std::string_view key, const json::value& id, const json::value* body) const {
+    json::value item = json::object{};
+    if (auto s = schema::resolve(plans_item_schema(c))) {
+      schema::GenerateOptions g;
+      g.seed = hash_of(key, opt.seed);
+      item = schema::generate(s, g);
+    }
+    if (body) merge_patch(item, *body);
+    if (item.is_object()) {
+      // The id goes in the field named like the path parameter, else "id", when the item has
+      // (or its schema declares) such a field; a numeric field gets the id as a number.
+      auto& o = item.as_object();
+      schema::SchemaRef is = plans_item_schema(c);
+      for (std::string_view f : {std::string_view(c.id_param), std::string_view("id")}) {
+        schema::SchemaRef fs = is ? schema::resolve(schema::property(is, f)) : nullptr;
+        if (!fs && !o.contains(f)) continue;
+        json::value v = id;
+        bool numeric = fs ? (schema::info(fs).types & schema::type_integer) != 0 : o.at(f).is_number();
+        if (numeric && id.is_string()) {
+          std::int64_t n = 0;
+          auto sv = id.as_string();
+          if (std::from_chars(sv.data(), sv.data() + sv.size(), n).ec == std::errc()) v = n;
+        }
+        o[f] = std::move(v);
+        break;
+      }
+    }
+    return item;
+  }
+
+  schema::SchemaRef plans_item_schema(const Collection& c) const {
+    const spec::Operation* op = c.read ? c.read : c.list ? c.list : c.create;
+    return op ? plans[op->index].item_schema : nullptr;
+  }
+
+  // Seeds a concrete collection the first time it is touched.
+  void ensure_seeded(const Collection& c, std::string_view concrete) const {
+    {
+      std::shared_lock lock(seed_mu);
+      if (seeded.count(concrete)) return;
+    }
+    {
+      std::unique_lock lock(seed_mu);
+      if (!seeded.insert(std::string(concrete)).second) return;
+    }
+    // Seeded by an earlier run of a persistent mock: what is stored is what clients left.
+    if (!store.mark("seeded " + std::string(concrete))) return;
+    if (!c.read && !c.list) return;
+    for (std::size_t i = 0; i < opt.seed_items; ++i) {
+      std::string salt = std::string(concrete) + "#" + std::to_string(i);
+      json::value generated = json::object{};
+      if (auto s = plans_item_schema(c)) {
+        schema::GenerateOptions g;
+        g.seed = hash_of(salt, opt.seed);
+        generated = schema::generate(s, g);
+      }
+      // The id: the generated item's own id field when it has one, else a fresh one.
+      json::value id;
+      if (generated.is_object()) {
+        const auto& o = generated.as_object();
+        for (std::string_view f : {std::string_view(c.id_param), std::string_view("id")})
+          if (auto* v = o.if_contains(f); v && (v->is_string() || v->is_int64() || v->is_uint64()) && !id_text(*v).empty()) {
+            id = *v;
+            break;
+          }
+      }
+      std::string key = id.is_null() ? std::string() : std::string(concrete) + "/" + id_text(id);
+      if (id.is_null() || store.exists(key)) {  // examples repeat: the next seeded item needs its own id
+        id = new_id(c, nullptr);
+        key = std::string(concrete) + "/" + id_text(id);
+      }
+      if (key.find_first_of("?# ") != std::string::npos || store.exists(key)) continue;
+      store.put(key, make_item(c, key, id, &generated));
+    }
+  }
+
+  void answer(http::Response& res, int status, const json::value& body) const {
+    res.status(status);
+    res.body("application/json", json::serialize(body));
+  }
+
+  void answer_generated(const Plan& p, http::Response& res) const {
+    res.status(p.success);
+    if (p.media && !p.generated.empty() && p.success != 204) res.body(p.media->type == "*/*" ? "application/json" : p.media->type, p.generated);
+  }
+
+  void item_headers(const Item& item, http::Response& res) const {
+    res.header("ETag", item.etag);
+    res.header("Last-Modified", http::format_http_date(item.modified));
+  }
+
+  void handle(const http::Request& req, http::Response& res) const;
+  void list(const Plan& p, const spec::Operation& op, const spec::RequestValidation& v, std::string_view concrete, http::Response& res) const;
+};
+
+void Mock::Impl::list(const Plan& p, const spec::Operation& op, const spec::RequestValidation& v, std::string_view concrete,
+                      http::Response& res) const {
+  auto items = store.list(concrete);
+  // Query parameters that name item fields filter; paging parameters page.
+  std::int64_t limit = -1, offset = 0, page = -1, per_page = 30;
+  json::array out;
+  for (const auto& it : items) {
+    bool keep = true;
+    for (const auto& [name, value] : v.query) {
+      if (name == "limit" || name == "offset" || name == "page" || name == "per_page") continue;
+      if (!it->value.is_object()) continue;
+      auto* field = it->value.as_object().if_contains(name);
+      if (!field) continue;
+      if (*field != value && !(field->is_string() && value.is_string() && field->as_string() == value.as_string()) &&
+          json::serialize(*field) != (value.is_string() ? std::string(value.as_string()) : json::serialize(value)))
+        keep = false;
+    }
+    if (keep) out.push_back(it->value);
+  }
+  auto num = [&](const char* name, std::int64_t& into) {
+    if (auto* q = v.query.if_contains(name); q && q->is_int64()) into = q->as_int64();
+  };
+  if (op.find_parameter(spec::ParameterIn::query, "limit")) num("limit", limit);
+  if (op.find_parameter(spec::ParameterIn::query, "offset")) num("offset", offset);
+  if (op.find_parameter(spec::ParameterIn::query, "per_page")) num("per_page", per_page);
+  if (op.find_parameter(spec::ParameterIn::query, "page")) {
+    num("page", page);
+    if (page >= 1) {
+      offset = (page - 1) * per_page;
+      limit = per_page;
+    }
+  }
+  if (offset > 0 || limit >= 0) {
+    json::array paged;
+    for (std::int64_t i = std::max<std::int64_t>(offset, 0); i < static_cast<std::int64_t>(out.size()) && (limit < 0 || static_cast<std::int64_t>(paged.size()) < limit); ++i)
+      paged.push_back(out[static_cast<std::size_t>(i)]);
+    out = std::move(paged);
+  }
+  res.header("X-Total-Count", std::to_string(items.size()));
+  // The list as the operation declares it: an array, or an object holding one.
+  schema::SchemaRef s = p.media ? schema::resolve(p.media->schema) : nullptr;
+  if (!s || (schema::info(s).types & schema::type_array)) return answer(res, p.success, out);
+  json::value body = json::parse(p.generated.empty() ? "{}" : p.generated);
+  if (body.is_object()) {
+    for (const auto& prop : schema::info(s).properties) {
+      auto ps = schema::resolve(prop.schema);
+      if (ps && (schema::info(ps).types & schema::type_array)) {
+        body.as_object()[prop.name] = std::move(out);
+        break;
+      }
+    }
+  }
+  answer(res, p.success, body);
+}
+
+void Mock::Impl::handle(const http::Request& req, http::Response& res) const {
+  spec::RouteMatch m;
+  router.find(req.method(), req.path(), m);
+  if (m.status == spec::RouteStatus::not_found) return problem(res, 404, "no operation of the API matches this path");
+  if (m.status == spec::RouteStatus::method_not_allowed) {
+    res.header("Allow", m.allow);
+    return problem(res, 405, "the path does not allow " + std::string(req.method_name()));
+  }
+  const spec::Operation& op = *m.operation;
+  const Plan& p = plans[op.index];
+
+  spec::RequestInput in;
+  in.path_params = {m.params.data(), m.params.size()};
+  in.query = req.query();
+  in.headers = {req.headers().begin(), req.headers().end()};
+  in.body = req.body();
+  in.has_body = !req.body().empty() || req.headers().has("Content-Length") || req.headers().has("Transfer-Encoding");
+  auto v = spec::validate_request(op, in);
+  if (!v.ok()) {
+    auto pr = spec::problem_from(v);
+    // The document's own 4xx for bad input, when it declares one.
+    if (v.status == 400)
+      for (const auto& r : op.responses)
+        if (r.status == "422" || r.status == "400") {
+          pr.status = status_number(r.status);
+          break;
+        }
+    res.status(pr.status);
+    return res.body(spec::problem_content_type, spec::problem_body(pr));
+  }
+
+  // The concrete path, without the base path.
+  std::string_view path = req.path();
+  const std::string& base = router.base_path();
+  if (!base.empty() && path.substr(0, base.size()) == base) path.remove_prefix(base.size());
+  while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+
+  // Whatever is under an item needs the item.
+  std::string_view item_path;
+  if (p.under_item) {
+    item_path = first_segments(path, p.item_segments);
+    if (const Collection* owner = topology.collection_of_item(topology.owning_item(op.path).empty() ? op.path : topology.owning_item(op.path))) {
+      ensure_seeded(*owner, parent_template(item_path));
+    }
+    if (p.role != Role::item && !store.exists(item_path)) return problem(res, 404, "no such item: " + std::string(item_path));
+  }
+
+  const auto method = req.method() == http::Method::HEAD ? http::Method::GET : req.method();
+  if (p.role == Role::collection) {
+    const Collection& c = *p.collection;
+    if (!c.parent_item.empty()) {
+      std::string_view parent = first_segments(path, segment_count(c.parent_item));
+      if (const Collection* pc = topology.collection_of_item(c.parent_item)) ensure_seeded(*pc, parent_template(parent));
+      if (!store.exists(parent)) return problem(res, 404, "no such item: " + std::string(parent));
+    }
+    ensure_seeded(c, path);
+    if (method == http::Method::GET) return list(p, op, v, path, res);
+    if (method == http::Method::POST) {
+      const json::value* body = v.body.is_null() ? nullptr : &v.body;
+      json::value id = new_id(c, body);
+      std::string key = std::string(path) + "/" + id_text(id);
+      if (store.exists(key)) return problem(res, 409, "an item with id " + id_text(id) + " already exists");
+      auto item = store.put(key, make_item(c, key, id, body));
+      res.status(p.success);
+      if (p.success == 201 || p.declares_201) res.header("Location", base + key);
+      item_headers(*item, res);
+      if (p.media) res.body("application/json", json::serialize(item->value));
+      return;
+    }
+    return answer_generated(p, res);
+  }
+
+  if (p.role == Role::item) {
+    const Collection& c = *p.collection;
+    auto item = store.get(path);
+    std::string_view if_match = req.header("If-Match");
+    if (method == http::Method::GET) {
+      if (!item) return problem(res, 404, "no such item: " + std::string(path));
+      item_headers(*item, res);
+      if (auto inm = req.header("If-None-Match"); !inm.empty()) {
+        if (etag_matches(inm, item->etag, true)) return res.status(304);
+      } else if (auto ims = req.header("If-Modified-Since"); !ims.empty()) {
+        if (auto t = http::parse_http_date(ims); t && item->modified <= *t) return res.status(304);
+      }
+      res.status(p.success);
+      return res.body("application/json", json::serialize(item->value));
+    }
+    if (!if_match.empty() && (!item || !etag_matches(if_match, item->etag, false)))
+      return problem(res, 412, "the item's ETag does not match If-Match");
+    if (method == http::Method::DELETE) {
+      if (!item) return problem(res, 404, "no such item: " + std::string(path));
+      store.erase(path);
+      res.status(p.success);
+      if (p.success != 204 && p.media && !p.generated.empty()) res.body("application/json", p.generated);
+      return;
+    }
+    if (method == http::Method::PUT || method == http::Method::PATCH) {
+      if (!item && method == http::Method::PATCH) return problem(res, 404, "no such item: " + std::string(path));
+      json::value id(std::string(last_segment(path)));
+      json::value next;
+      if (method == http::Method::PATCH) {
+        next = item->value;
+        if (!v.body.is_null()) merge_patch(next, v.body);
+      } else {
+        next = make_item(c, path, id, v.body.is_null() ? nullptr : &v.body);
+      }
+      auto stored = store.put(path, std::move(next));
+      item_headers(*stored, res);
+      res.status(!item && p.declares_201 ? 201 : p.success);
+      if (p.media) res.body("application/json", json::serialize(stored->value));
+      return;
+    }
+    return answer_generated(p, res);
+  }
+
+  if (p.role == Role::sub_resource) {
+    if (method == http::Method::GET) {
+      if (auto stored = store.get(path)) {
+        item_headers(*stored, res);
+        res.status(p.success);
+        return res.body("application/json", json::serialize(stored->value));
+      }
+      // Generated, with the item's own fields where names match (a VM's name in its config).
+      if (!p.media || p.generated.empty()) return answer_generated(p, res);
+      json::value body = json::parse(p.generated);
+      auto item = store.get(item_path);
+      if (item && item->value.is_object() && body.is_object()) {
+        for (auto& [k, val] : body.as_object())
+          if (auto* from = item->value.as_object().if_contains(k); from && from->kind() == val.kind()) val = *from;
+        if (!p.media->schema || !schema::is_valid(p.media->schema, body, schema::Direction::response)) body = json::parse(p.generated);
+      }
+      return answer(res, p.success, body);
+    }
+    if (method == http::Method::DELETE) {
+      store.erase(path);
+      return answer_generated(p, res);
+    }
+    if (method == http::Method::PUT || method == http::Method::PATCH || (method == http::Method::POST && !v.body.is_null())) {
+      json::value next = json::object{};
+      if (auto cur = store.get(path); cur && method == http::Method::PATCH) next = cur->value;
+      if (!v.body.is_null()) merge_patch(next, v.body);
+      store.put(path, std::move(next));
+    }
+    return answer_generated(p, res);
+  }
+  answer_generated(p, res);
+}
+
+Mock::Mock(const spec::Document& doc, Store& store, MockOptions opts)
+    : impl_(std::make_unique<Impl>(doc, store, std::move(opts))) {}
+Mock::~Mock() = default;
+
+void Mock::handle(const http::Request& req, http::Response& res) const { impl_->handle(req, res); }
+const Topology& Mock::topology() const noexcept { return impl_->topology; }
+const spec::Router& Mock::router() const noexcept { return impl_->router; }
+
+void Mock::reset() {
+  std::unique_lock lock(impl_->seed_mu);
+  impl_->seeded.clear();
+  impl_->store.clear();
+}
+
+}  // namespace oasis::mock

@@ -1,0 +1,305 @@
+// The mock engine, called directly: CRUD over collections, nested deletes, sub-resources,
+// validation failures that change nothing, conditional requests, seeding.
+#include <oasis/mock/mock.hpp>
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include <support/specs.hpp>
+
+using namespace oasis;
+namespace json = boost::json;
+
+namespace {
+
+struct Call {
+  int status;
+  std::string body;
+  http::Response res;
+  json::value json() const { return json::parse(body); }
+};
+
+class MockTest : public ::testing::Test {
+ protected:
+  void load(std::string_view yaml) {
+    auto r = spec::Document::load_string(yaml, "test.yaml");
+    for (const auto& d : r.diagnostics)
+      if (d.error()) ADD_FAILURE() << d.to_string();
+    doc_ = std::move(r.document);
+    ASSERT_TRUE(doc_);
+    mock_ = std::make_unique<mock::Mock>(*doc_, store_);
+  }
+  Call call(std::string method, std::string target, std::string body = {},
+            std::vector<std::pair<std::string, std::string>> headers = {}) {
+    // The request views must outlive handle(): keep the strings in the fixture.
+    method_ = std::move(method);
+    target_ = std::move(target);
+    body_ = std::move(body);
+    headers_ = std::move(headers);
+    if (!body_.empty() && headers_.empty()) headers_.push_back({"Content-Type", "application/json"});
+    http::Request req;
+    req.set_method(method_);
+    req.set_target(target_);
+    req.mutable_headers().add("Host", "t");
+    for (auto& [k, v] : headers_) req.mutable_headers().add(k, v);
+    if (!body_.empty()) {
+      length_ = std::to_string(body_.size());
+      req.mutable_headers().add("Content-Length", length_);
+    }
+    req.set_body(body_);
+    Call c{0, {}, {}};
+    mock_->handle(req, c.res);
+    c.status = c.res.status();
+    c.body = std::string(c.res.body());
+    return c;
+  }
+  mock::Store store_;
+  std::unique_ptr<spec::Document> doc_;
+  std::unique_ptr<mock::Mock> mock_;
+  std::string method_, target_, body_, length_;
+  std::vector<std::pair<std::string, std::string>> headers_;
+};
+
+constexpr std::string_view kApi = R"(openapi: 3.0.3
+info: {title: vms, version: "1"}
+paths:
+  /nodes:
+    get:
+      responses:
+        "200": {description: ok, content: {application/json: {schema: {type: array, items: {$ref: "#/components/schemas/Node"}}}}}
+  /nodes/{node}:
+    parameters: [{name: node, in: path, required: true, schema: {type: string}}]
+    get:
+      responses:
+        "200": {description: ok, content: {application/json: {schema: {$ref: "#/components/schemas/Node"}}}}
+  /nodes/{node}/vms:
+    parameters: [{name: node, in: path, required: true, schema: {type: string}}]
+    get:
+      parameters:
+        - {name: status, in: query, schema: {type: string}}
+        - {name: limit, in: query, schema: {type: integer, minimum: 1}}
+        - {name: offset, in: query, schema: {type: integer, minimum: 0}}
+      responses:
+        "200": {description: ok, content: {application/json: {schema: {type: array, items: {$ref: "#/components/schemas/Vm"}}}}}
+    post:
+      requestBody:
+        required: true
+        content: {application/json: {schema: {$ref: "#/components/schemas/Vm"}}}
+      responses:
+        "201": {description: created, content: {application/json: {schema: {$ref: "#/components/schemas/Vm"}}}}
+        "422": {description: invalid}
+  /nodes/{node}/vms/{vmid}:
+    parameters:
+      - {name: node, in: path, required: true, schema: {type: string}}
+      - {name: vmid, in: path, required: true, schema: {type: integer}}
+    get:
+      responses:
+        "200": {description: ok, content: {application/json: {schema: {$ref: "#/components/schemas/Vm"}}}}
+    put:
+      requestBody: {content: {application/json: {schema: {$ref: "#/components/schemas/Vm"}}}}
+      responses:
+        "200": {description: ok, content: {application/json: {schema: {$ref: "#/components/schemas/Vm"}}}}
+    patch:
+      requestBody: {content: {application/json: {schema: {type: object}}}}
+      responses:
+        "200": {description: ok, content: {application/json: {schema: {$ref: "#/components/schemas/Vm"}}}}
+    delete:
+      responses:
+        "204": {description: gone}
+  /nodes/{node}/vms/{vmid}/config:
+    parameters:
+      - {name: node, in: path, required: true, schema: {type: string}}
+      - {name: vmid, in: path, required: true, schema: {type: integer}}
+    get:
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: {type: object, required: [name, memory], properties: {name: {type: string}, memory: {type: integer, minimum: 16}, cores: {type: integer}}}
+    put:
+      requestBody: {content: {application/json: {schema: {type: object}}}}
+      responses:
+        "200": {description: ok}
+  /nodes/{node}/vms/{vmid}/start:
+    parameters:
+      - {name: node, in: path, required: true, schema: {type: string}}
+      - {name: vmid, in: path, required: true, schema: {type: integer}}
+    post:
+      responses:
+        "200": {description: ok, content: {application/json: {schema: {type: string, example: "UPID:x"}}}}
+components:
+  schemas:
+    Node:
+      type: object
+      required: [node]
+      properties: {node: {type: string}, status: {type: string, enum: [online, offline]}}
+    Vm:
+      type: object
+      required: [name, memory]
+      properties:
+        vmid: {type: integer, minimum: 100}
+        name: {type: string, minLength: 1}
+        memory: {type: integer, minimum: 16}
+        status: {type: string, enum: [running, stopped]}
+)";
+
+}  // namespace
+
+TEST_F(MockTest, CollectionsAreSeededDeterministically) {
+  load(kApi);
+  auto nodes = call("GET", "/nodes");
+  ASSERT_EQ(nodes.status, 200) << nodes.body;
+  ASSERT_EQ(nodes.json().as_array().size(), 3u);
+  std::string first = nodes.body;
+  mock::Store other;
+  mock::Mock again(*doc_, other);
+  http::Request req;
+  req.set_method("GET");
+  req.set_target("/nodes");
+  http::Response res;
+  again.handle(req, res);
+  EXPECT_EQ(std::string(res.body()), first);  // same seed, same data
+}
+
+TEST_F(MockTest, CreateListGetUpdateDeleteThen404) {
+  load(kApi);
+  auto nodes = call("GET", "/nodes").json().as_array();
+  std::string node(nodes[0].at("node").as_string());
+  std::string vms = "/nodes/" + node + "/vms";
+
+  auto created = call("POST", vms, R"({"vmid":4242,"name":"web-01","memory":2048})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_EQ(created.res.header("Location"), vms + "/4242");
+  EXPECT_EQ(created.json().at("name").as_string(), "web-01");
+  EXPECT_FALSE(created.res.header("ETag").empty());
+
+  auto listed = call("GET", vms);
+  ASSERT_EQ(listed.status, 200);
+  bool found = false;
+  auto listed_items = listed.json();
+  for (auto& v : listed_items.as_array()) found = found || (v.at("vmid") == json::value(4242));
+  EXPECT_TRUE(found) << listed.body;
+
+  auto got = call("GET", vms + "/4242");
+  ASSERT_EQ(got.status, 200) << got.body;
+  EXPECT_EQ(got.json().at("memory").as_int64(), 2048);
+  std::string etag(got.res.header("ETag"));
+
+  auto not_modified = call("GET", vms + "/4242", {}, {{"If-None-Match", etag}});
+  EXPECT_EQ(not_modified.status, 304);
+
+  auto patched = call("PATCH", vms + "/4242", R"({"memory":4096,"status":null})");
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  EXPECT_EQ(patched.json().at("memory").as_int64(), 4096);
+  EXPECT_FALSE(patched.json().as_object().contains("status"));
+  EXPECT_NE(patched.res.header("ETag"), etag);
+
+  auto stale = call("PUT", vms + "/4242", R"({"name":"x","memory":32})", {{"Content-Type", "application/json"}, {"If-Match", etag}});
+  EXPECT_EQ(stale.status, 412);
+  EXPECT_EQ(call("GET", vms + "/4242").json().at("memory").as_int64(), 4096);  // unchanged
+
+  auto put = call("PUT", vms + "/4242", R"({"name":"renamed","memory":64})");
+  ASSERT_EQ(put.status, 200) << put.body;
+  EXPECT_EQ(put.json().at("name").as_string(), "renamed");
+  EXPECT_EQ(put.json().at("vmid").as_int64(), 4242);
+
+  EXPECT_EQ(call("DELETE", vms + "/4242").status, 204);
+  EXPECT_EQ(call("GET", vms + "/4242").status, 404);
+  auto remaining = call("GET", vms).json();
+  for (auto& v : remaining.as_array()) EXPECT_NE(v.at("vmid"), json::value(4242));
+}
+
+TEST_F(MockTest, DeleteRemovesEverythingUnderTheItem) {
+  load(kApi);
+  std::string node(call("GET", "/nodes").json().as_array()[0].at("node").as_string());
+  std::string vm = "/nodes/" + node + "/vms/555";
+  ASSERT_EQ(call("POST", "/nodes/" + node + "/vms", R"({"vmid":555,"name":"db","memory":512})").status, 201);
+  ASSERT_EQ(call("PUT", vm + "/config", R"({"name":"db","memory":512,"cores":8})").status, 200);
+  EXPECT_EQ(call("GET", vm + "/config").json().at("cores").as_int64(), 8);
+  ASSERT_EQ(call("DELETE", vm).status, 204);
+  EXPECT_EQ(call("GET", vm + "/config").status, 404);
+  EXPECT_EQ(call("POST", vm + "/start").status, 404);
+}
+
+TEST_F(MockTest, SubResourcesReuseTheItemsFields) {
+  load(kApi);
+  std::string node(call("GET", "/nodes").json().as_array()[0].at("node").as_string());
+  ASSERT_EQ(call("POST", "/nodes/" + node + "/vms", R"({"vmid":777,"name":"mail","memory":1024})").status, 201);
+  auto config = call("GET", "/nodes/" + node + "/vms/777/config");
+  ASSERT_EQ(config.status, 200) << config.body;
+  EXPECT_EQ(config.json().at("name").as_string(), "mail");
+  EXPECT_EQ(config.json().at("memory").as_int64(), 1024);
+  EXPECT_EQ(call("GET", "/nodes/" + node + "/vms/778/config").status, 404);
+}
+
+TEST_F(MockTest, FiltersAndPaging) {
+  load(kApi);
+  std::string node(call("GET", "/nodes").json().as_array()[0].at("node").as_string());
+  std::string vms = "/nodes/" + node + "/vms";
+  for (int i = 0; i < 5; ++i)
+    call("POST", vms, R"({"vmid":)" + std::to_string(900 + i) + R"(,"name":"v","memory":32,"status":")" +
+                          (i % 2 ? "running" : "stopped") + "\"}");
+  auto running = call("GET", vms + "?status=running").json().as_array();
+  ASSERT_GE(running.size(), 2u);
+  for (auto& v : running) EXPECT_EQ(v.at("status").as_string(), "running");
+  auto page = call("GET", vms + "?limit=2&offset=1");
+  EXPECT_EQ(page.json().as_array().size(), 2u);
+  EXPECT_EQ(page.res.header("X-Total-Count"), "8");  // 3 seeded + 5 created
+}
+
+TEST_F(MockTest, InvalidRequestsAreRefusedAndChangeNothing) {
+  load(kApi);
+  std::string node(call("GET", "/nodes").json().as_array()[0].at("node").as_string());
+  std::string vms = "/nodes/" + node + "/vms";
+  auto before = store_.export_all();
+  auto bad = call("POST", vms, R"({"vmid":12,"name":"","memory":"lots"})");
+  EXPECT_EQ(bad.status, 422) << bad.body;  // the document's own 4xx
+  EXPECT_EQ(bad.res.header("Content-Type"), "application/problem+json");
+  auto errors = bad.json().at("errors").as_array();
+  EXPECT_GE(errors.size(), 3u) << bad.body;  // vmid minimum, name minLength, memory type
+  EXPECT_EQ(store_.export_all(), before);
+  EXPECT_EQ(call("POST", vms, "not json").status, 422);
+  EXPECT_EQ(call("POST", vms, "<a/>", {{"Content-Type", "application/xml"}}).status, 415);
+  EXPECT_EQ(call("GET", "/nowhere").status, 404);
+  auto wrong = call("DELETE", "/nodes");
+  EXPECT_EQ(wrong.status, 405);
+  EXPECT_EQ(wrong.res.header("Allow").find("GET"), 0u);
+  EXPECT_EQ(call("GET", vms + "/notanumber").status, 400);
+  EXPECT_EQ(store_.export_all(), before);
+}
+
+TEST_F(MockTest, ActionsAnswerTheirDeclaredResponse) {
+  load(kApi);
+  std::string node(call("GET", "/nodes").json().as_array()[0].at("node").as_string());
+  auto vm = call("GET", "/nodes/" + node + "/vms").json().as_array()[0];
+  auto started = call("POST", "/nodes/" + node + "/vms/" + json::serialize(vm.at("vmid")) + "/start");
+  ASSERT_EQ(started.status, 200) << started.body;
+  EXPECT_EQ(started.json().as_string(), "UPID:x");
+}
+
+TEST_F(MockTest, ResetForgetsWrites) {
+  load(kApi);
+  std::string node(call("GET", "/nodes").json().as_array()[0].at("node").as_string());
+  call("POST", "/nodes/" + node + "/vms", R"({"vmid":31337,"name":"tmp","memory":16})");
+  mock_->reset();
+  EXPECT_EQ(call("GET", "/nodes/" + node + "/vms/31337").status, 404);
+  EXPECT_EQ(call("GET", "/nodes").json().as_array().size(), 3u);
+}
+
+TEST_F(MockTest, PetstoreExpandedCrud) {
+  OASIS_REQUIRE_SPECS();
+  auto r = spec::Document::load_file((oasis_test::specs_dir() / "oai" / "petstore-expanded.yaml").string());
+  ASSERT_TRUE(r.ok());
+  doc_ = std::move(r.document);
+  mock_ = std::make_unique<mock::Mock>(*doc_, store_);
+  auto created = call("POST", "/pets", R"({"name":"Rex","tag":"dog"})");
+  ASSERT_EQ(created.status, 200) << created.body;  // petstore-expanded declares 200 for create
+  auto id = created.json().at("id");
+  auto got = call("GET", "/pets/" + json::serialize(id));
+  ASSERT_EQ(got.status, 200) << got.body;
+  EXPECT_EQ(got.json().at("name").as_string(), "Rex");
+  EXPECT_EQ(call("DELETE", "/pets/" + json::serialize(id)).status, 204);
+  EXPECT_EQ(call("GET", "/pets/" + json::serialize(id)).status, 404);
+}
