@@ -327,6 +327,8 @@ struct Mock::Impl {
   }
 
   void handle(const http::Request& req, http::Response& res) const;
+  void admin(const http::Request& req, http::Response& res) const;
+  bool prefer(const spec::Operation& op, std::string_view header, http::Response& res) const;
   void list(const Plan& p, const spec::Operation& op, const spec::RequestValidation& v, std::string_view concrete, http::Response& res) const;
 };
 
@@ -385,7 +387,94 @@ void Mock::Impl::list(const Plan& p, const spec::Operation& op, const spec::Requ
   answer(res, p.success, body);
 }
 
+// The admin API under /_oasis/: not part of the mocked API.
+void Mock::Impl::admin(const http::Request& req, http::Response& res) const {
+  std::string_view what = req.path().substr(8);  // after "/_oasis/"
+  const auto method = req.method();
+  if (what == "health" && (method == http::Method::GET || method == http::Method::HEAD)) {
+    json::object o{{"status", "ok"}, {"title", doc.title()}, {"operations", doc.operations().size()},
+                   {"collections", topology.collections().size()}, {"state_version", store.version()}};
+    return answer(res, 200, o);
+  }
+  if (what == "spec" && (method == http::Method::GET || method == http::Method::HEAD)) return answer(res, 200, doc.tree());
+  if (what == "state") {
+    if (method == http::Method::GET || method == http::Method::HEAD) return answer(res, 200, store.export_all());
+    if (method == http::Method::PUT) {
+      boost::system::error_code ec;
+      json::value v = json::parse(req.body(), ec);
+      if (ec || !v.is_object()) return problem(res, 400, "the state must be a JSON object of {\"/path\": item}");
+      try {
+        store.import_all(v.as_object());
+      } catch (const StoreError& e) {
+        return problem(res, 400, e.what());
+      }
+      // Imported collections are taken as they are: no seeding on top of them.
+      std::unique_lock lock(seed_mu);
+      seeded.clear();
+      for (const auto& [key, value] : v.as_object()) {
+        (void)value;
+        std::string coll(parent_path(key));
+        seeded.insert(coll);
+        store.mark("seeded " + coll);
+      }
+      return res.status(204);
+    }
+    if (method == http::Method::DELETE) {
+      {
+        std::unique_lock lock(seed_mu);
+        seeded.clear();
+      }
+      store.clear();
+      return res.status(204);
+    }
+    res.header("Allow", "GET, HEAD, PUT, DELETE");
+    return problem(res, 405, "the state allows GET, PUT and DELETE");
+  }
+  problem(res, 404, "no such admin resource: " + std::string(req.path()));
+}
+
+// `Prefer: code=404` or `Prefer: example=NAME` (as Prism reads them): answer that declared
+// response instead, changing nothing. False when the header asks for nothing the operation has.
+bool Mock::Impl::prefer(const spec::Operation& op, std::string_view header, http::Response& res) const {
+  std::string_view code, example;
+  while (!header.empty()) {
+    auto sep = header.find_first_of(",;");
+    std::string_view item = header.substr(0, sep);
+    header = sep == std::string_view::npos ? std::string_view{} : header.substr(sep + 1);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (item.substr(0, 5) == "code=") code = item.substr(5);
+    if (item.substr(0, 8) == "example=") example = item.substr(8);
+  }
+  if (code.empty() && example.empty()) return false;
+  for (const auto& r : op.responses) {
+    int st = status_number(r.status);
+    if (!code.empty() ? r.status != code : (st < 200 || st >= 300)) continue;
+    const spec::MediaType* m = pick_media(r.content);
+    if (!example.empty()) {
+      if (!m) continue;
+      for (const auto& ex : m->examples)
+        if (ex.name == example && ex.value) {
+          res.status(st ? st : 200);
+          res.body(m->type, json::serialize(*ex.value));
+          return true;
+        }
+      continue;
+    }
+    res.status(st ? st : 500);
+    if (m && m->schema) {
+      schema::GenerateOptions g;
+      g.seed = hash_of(r.pointer, opt.seed);
+      res.body(json_media(m->type) ? std::string_view("application/json") : std::string_view(m->type),
+               json::serialize(schema::generate(m->schema, g)));
+    }
+    return true;
+  }
+  return false;
+}
+
 void Mock::Impl::handle(const http::Request& req, http::Response& res) const {
+  if (req.path().substr(0, 8) == "/_oasis/") return admin(req, res);
   spec::RouteMatch m;
   router.find(req.method(), req.path(), m);
   if (m.status == spec::RouteStatus::not_found) return problem(res, 404, "no operation of the API matches this path");
@@ -415,6 +504,8 @@ void Mock::Impl::handle(const http::Request& req, http::Response& res) const {
     res.status(pr.status);
     return res.body(spec::problem_content_type, spec::problem_body(pr));
   }
+
+  if (auto pref = req.header("Prefer"); !pref.empty() && prefer(op, pref, res)) return;
 
   // The concrete path, without the base path.
   std::string_view path = req.path();

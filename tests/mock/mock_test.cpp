@@ -303,3 +303,74 @@ TEST_F(MockTest, PetstoreExpandedCrud) {
   EXPECT_EQ(call("DELETE", "/pets/" + json::serialize(id)).status, 204);
   EXPECT_EQ(call("GET", "/pets/" + json::serialize(id)).status, 404);
 }
+
+TEST_F(MockTest, PreferChoosesADeclaredResponseAndChangesNothing) {
+  load(kApi);
+  std::string node(call("GET", "/nodes").json().as_array()[0].at("node").as_string());
+  std::string vms = "/nodes/" + node + "/vms";
+  auto before = store_.export_all();
+  auto r = call("POST", vms, R"({"vmid":4343,"name":"p","memory":64})",
+                {{"Content-Type", "application/json"}, {"Prefer", "code=422"}});
+  EXPECT_EQ(r.status, 422);
+  EXPECT_EQ(store_.export_all(), before);
+  EXPECT_EQ(call("GET", vms + "/4343").status, 404);
+  // A code the operation does not declare is ignored: the request is answered as usual.
+  auto usual = call("GET", vms, {}, {{"Prefer", "code=418"}});
+  EXPECT_EQ(usual.status, 200);
+}
+
+TEST_F(MockTest, PreferExampleByName) {
+  load(R"(openapi: 3.0.3
+info: {title: ex, version: "1"}
+paths:
+  /status:
+    get:
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: {type: object, properties: {state: {type: string}}}
+              examples:
+                up: {value: {state: up}}
+                down: {value: {state: down}}
+)");
+  EXPECT_EQ(call("GET", "/status", {}, {{"Prefer", "example=down"}}).body, R"({"state":"down"})");
+  EXPECT_EQ(call("GET", "/status", {}, {{"Prefer", "example=up"}}).body, R"({"state":"up"})");
+}
+
+TEST_F(MockTest, AdminHealthSpecAndState) {
+  load(kApi);
+  auto health = call("GET", "/_oasis/health");
+  ASSERT_EQ(health.status, 200);
+  EXPECT_EQ(health.json().at("status").as_string(), "ok");
+  EXPECT_EQ(health.json().at("operations").as_int64(), 11);
+  auto specdoc = call("GET", "/_oasis/spec");
+  ASSERT_EQ(specdoc.status, 200);
+  EXPECT_TRUE(specdoc.json().as_object().contains("paths"));
+
+  std::string node(call("GET", "/nodes").json().as_array()[0].at("node").as_string());
+  auto exported = call("GET", "/_oasis/state");
+  ASSERT_EQ(exported.status, 200);
+  EXPECT_TRUE(exported.json().as_object().contains("/nodes/" + node));
+
+  // Import replaces everything; the imported collections are not seeded on top.
+  auto imported = call("PUT", "/_oasis/state", R"({"/nodes/n1":{"node":"n1"},"/nodes/n1/vms/100":{"vmid":100,"name":"a","memory":64}})");
+  EXPECT_EQ(imported.status, 204);
+  auto nodes = call("GET", "/nodes").json().as_array();
+  ASSERT_EQ(nodes.size(), 1u);
+  EXPECT_EQ(call("GET", "/nodes/n1/vms").json().as_array().size(), 1u);
+  EXPECT_EQ(call("GET", "/nodes/n1/vms/100").json().at("name").as_string(), "a");
+
+  // A refused import changes nothing.
+  EXPECT_EQ(call("PUT", "/_oasis/state", R"(["not","an","object"])").status, 400);
+  EXPECT_EQ(call("PUT", "/_oasis/state", R"({"no-slash":1})").status, 400);
+  EXPECT_EQ(call("GET", "/nodes/n1/vms/100").status, 200);
+
+  // Reset: back to the seed.
+  EXPECT_EQ(call("DELETE", "/_oasis/state").status, 204);
+  EXPECT_EQ(call("GET", "/nodes/n1/vms/100").status, 404);
+  EXPECT_EQ(call("GET", "/nodes").json().as_array().size(), 3u);
+  EXPECT_EQ(call("GET", "/_oasis/nothing").status, 404);
+  EXPECT_EQ(call("POST", "/_oasis/state").status, 405);
+}

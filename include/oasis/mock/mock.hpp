@@ -11,6 +11,9 @@
 //               that reuses the item's fields; writes are kept; under a missing item, 404;
 //   anything else answers its declared success response with generated data.
 // Collections are seeded with a few deterministic items the first time they are touched.
+// `Prefer: code=NNN` / `Prefer: example=NAME` answer that declared response instead (changing
+// nothing). The admin API lives under /_oasis/: GET health, GET spec (the bundled document),
+// GET|PUT|DELETE state (export, import — a refused import changes nothing — and reset to seed).
 // Bodies that depend on no state are generated and serialised once, at load.
 //
 // Knows the spec model and the store; nothing about sockets (the server calls handle()).
