@@ -1,7 +1,9 @@
-// cli/routes.cpp — `oasis routes SPEC [--json]`: the table of every operation the document
-// declares (method, path template, operationId, summary), as text or as a JSON array.
+// cli/routes.cpp — `oasis routes SPEC [--json | --topology]`: the table of every operation the
+// document declares (method, path template, operationId, summary), as text or as a JSON array;
+// or, with --topology, the collections, items, sub-resources and actions the mock infers.
 #include "command.hpp"
 
+#include <oasis/mock/topology.hpp>
 #include <oasis/spec/document.hpp>
 
 #include <boost/json/serialize.hpp>
@@ -16,10 +18,13 @@ oasis::cli::Run setup(CLI::App& sub) {
   struct Options {
     std::string spec;
     bool json = false;
+    bool topology = false;
   };
   auto o = std::make_shared<Options>();
   sub.add_option("spec", o->spec, "OpenAPI 3.0/3.1 or Swagger 2.0 document (JSON or YAML)")->required();
-  sub.add_flag("--json", o->json, "print a JSON array of {method, path, operationId, summary}");
+  auto* json = sub.add_flag("--json", o->json, "print a JSON array of {method, path, operationId, summary}");
+  sub.add_flag("--topology", o->topology, "print the collections, items, sub-resources and actions `oasis mock` infers")
+      ->excludes(json);
   return [o]() -> int {
     oasis::spec::LoadResult r = oasis::spec::Document::load_file(o->spec);
     if (!r.ok()) {
@@ -28,6 +33,10 @@ oasis::cli::Run setup(CLI::App& sub) {
       return 2;
     }
     const auto& ops = r.document->operations();
+    if (o->topology) {
+      std::fputs(oasis::mock::Topology(*r.document).to_text().c_str(), stdout);
+      return 0;
+    }
     if (o->json) {
       boost::json::array out;
       out.reserve(ops.size());

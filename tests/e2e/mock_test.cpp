@@ -108,3 +108,14 @@ TEST(MockE2e, StateSurvivesKill9) {
   std::filesystem::remove(db.string() + "-wal");
   std::filesystem::remove(db.string() + "-shm");
 }
+
+TEST(MockE2e, RoutesTopologyPrintsWhatTheMockInfers) {
+  Process p({binary("oasis"), "routes", "--topology", example()});
+  std::string line = p.wait_for_line("^collection /books ");
+  EXPECT_NE(line.find("items /books/{isbn}  id isbn"), std::string::npos) << line;
+  EXPECT_EQ(p.wait(), 0);
+  std::string all = p.output();
+  EXPECT_NE(all.find("collection /books/{isbn}/loans  items /books/{isbn}/loans/{loanId}  id loanId  under /books/{isbn}"),
+            std::string::npos)
+      << all;
+}
