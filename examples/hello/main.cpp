@@ -12,7 +12,6 @@
 #include <chrono>
 #include <cstdio>
 #include <string>
-#include <thread>
 
 using namespace oasis::http;
 
@@ -58,17 +57,15 @@ int main(int argc, char** argv) {
     } else if (path == "/big") {
       res.body("text/plain", big);
     } else if (path == "/slow") {
-      // Answers after a delay, off the connection's thread, through a deferred response.
+      // Answers after a delay through a deferred response: the connection goes on with other
+      // work (its thread is not blocked) and pipelined requests behind this one wait their turn.
       long ms = 300;
       if (auto q = req.query(); q.rfind("ms=", 0) == 0) std::from_chars(q.data() + 3, q.data() + q.size(), ms);
       Deferred later = res.defer();
-      std::thread([later, ms]() mutable {
-        std::this_thread::sleep_for(std::chrono::milliseconds(ms));
-        later.dispatch([later]() mutable {
-          later.response().body("text/plain", "done");
-          later.finish();
-        });
-      }).detach();
+      later.after(std::chrono::milliseconds(ms), [later]() mutable {
+        later.response().body("text/plain", "done");
+        later.finish();
+      });
     } else {
       res.status(404);
       res.body("text/plain", "not found");

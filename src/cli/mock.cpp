@@ -1,12 +1,14 @@
 // cli/mock.cpp — `oasis mock SPEC`: serve a stateful, validating mock of the whole API.
 //
-//   oasis mock api.yaml [--host 127.0.0.1] [--port 4010] [--threads N] [--state FILE] [--seed N] [--strict]
+//   oasis mock api.yaml [--host 127.0.0.1] [--port 4010] [--threads N] [--state FILE] [--seed N]
+//                       [--latency 20ms|20ms-200ms] [--fail-rate 0.01] [--log requests] [--strict]
 //
 // Prints, once ready, the URL, the operations served and how long loading took.
 #include "command.hpp"
 
 #include <oasis/http/server.hpp>
 #include <oasis/mock/mock.hpp>
+#include <oasis/mock/serve.hpp>
 
 #include <chrono>
 #include <cstdio>
@@ -22,6 +24,9 @@ oasis::cli::Run setup(CLI::App& sub) {
     std::uint64_t seed = 1;
     std::size_t seed_items = 3;
     bool strict = false;
+    std::string latency;
+    double fail_rate = 0;
+    std::string log;
   };
   auto o = std::make_shared<Options>();
   o->server.port = 4010;
@@ -34,6 +39,9 @@ oasis::cli::Run setup(CLI::App& sub) {
   sub.add_option("--seed", o->seed, "seed for generated data")->capture_default_str();
   sub.add_option("--seed-items", o->seed_items, "items each collection starts with")->capture_default_str();
   sub.add_flag("--strict", o->strict, "refuse documents with warnings");
+  sub.add_option("--latency", o->latency, "delay every answer: 20ms, or a range 20ms-200ms");
+  sub.add_option("--fail-rate", o->fail_rate, "answer this share of requests (0..1) with 503")->check(CLI::Range(0.0, 1.0));
+  sub.add_option("--log", o->log, "'requests': one line per request on stdout")->check(CLI::IsMember({"requests"}));
   return [o]() -> int {
     auto start = std::chrono::steady_clock::now();
     oasis::spec::LoadOptions lo;
@@ -51,9 +59,15 @@ oasis::cli::Run setup(CLI::App& sub) {
     mo.seed = o->seed;
     mo.seed_items = o->seed_items;
     oasis::mock::Mock mock(*loaded.document, *store, mo);
-    oasis::http::Server server(o->server, [&mock](const oasis::http::Request& req, oasis::http::Response& res) {
-      mock.handle(req, res);
-    });
+    oasis::mock::ServeOptions so;
+    so.seed = o->seed;
+    so.fail_rate = o->fail_rate;
+    if (o->log == "requests") {
+      std::setvbuf(stdout, nullptr, _IOLBF, 0);  // a log is read as it happens, line by line
+      so.log = stdout;
+    }
+    if (!o->latency.empty()) so.latency = oasis::mock::parse_latency(o->latency);
+    oasis::http::Server server(o->server, oasis::mock::make_handler(mock, so));
     server.handle_signals();
     server.listen();
     auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();

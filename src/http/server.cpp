@@ -198,6 +198,12 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
     explicit Sink(std::shared_ptr<Connection> c) : c(std::move(c)) {}
     void finish() override { c->finish_deferred(); }
     void dispatch(std::function<void()> f) override { asio::post(c->w_.ctx, std::move(f)); }
+    void after(std::chrono::milliseconds delay, std::function<void()> f) override {
+      auto timer = std::make_shared<asio::steady_timer>(c->w_.ctx, delay);
+      timer->async_wait([timer, f = std::move(f)](const boost::system::error_code& ec) {
+        if (!ec) f();
+      });
+    }
     Response& response() override { return c->res_; }
     std::shared_ptr<Connection> c;
   };

@@ -119,3 +119,39 @@ TEST(MockE2e, RoutesTopologyPrintsWhatTheMockInfers) {
             std::string::npos)
       << all;
 }
+
+TEST(MockE2e, LatencyDelaysEveryAnswerWithoutBlockingOthers) {
+  Process p({binary("oasis"), "mock", example(), "--port", "0", "--threads", "1", "--latency", "300ms"});
+  int port = p.wait_for_port();
+  auto start = std::chrono::steady_clock::now();
+  // Two connections at once on one thread: both answered in about one delay, not two.
+  Client a(port), b(port);
+  a.send(req("GET", "/v1/books"));
+  b.send(req("GET", "/v1/members"));
+  auto ra = a.read_response(), rb = b.read_response();
+  auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_TRUE(ra && rb);
+  EXPECT_EQ(ra->status, 200);
+  EXPECT_EQ(rb->status, 200);
+  EXPECT_GE(took, std::chrono::milliseconds(290));
+  EXPECT_LT(took, std::chrono::milliseconds(550));
+  // The admin API is never delayed.
+  start = std::chrono::steady_clock::now();
+  auto h = oasis_test::exchange(port, req("GET", "/_oasis/health"));
+  ASSERT_TRUE(h);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(250));
+}
+
+TEST(MockE2e, FailRateAndRequestLog) {
+  Process p({binary("oasis"), "mock", example(), "--port", "0", "--fail-rate", "1", "--log", "requests"});
+  int port = p.wait_for_port();
+  auto r = oasis_test::exchange(port, req("GET", "/v1/books"));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 503);
+  EXPECT_EQ(p.wait_for_line("^GET /v1/books 503"), "GET /v1/books 503 " + std::to_string(r->body.size()));
+}
+
+TEST(MockE2e, BadOptionsAreClearErrors) {
+  Process p({binary("oasis"), "mock", example(), "--latency", "soon"});
+  EXPECT_EQ(p.wait(), 2);
+}

@@ -8,6 +8,7 @@
 // This header knows nothing about sockets, threads, OpenAPI or resources.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -128,6 +129,8 @@ class ResponseSink {
   virtual void finish() = 0;
   // Runs f on the connection's thread (from any thread).
   virtual void dispatch(std::function<void()> f) = 0;
+  // Runs f on the connection's thread once `delay` has passed.
+  virtual void after(std::chrono::milliseconds delay, std::function<void()> f) = 0;
   virtual Response& response() = 0;
 };
 
@@ -148,6 +151,8 @@ class Deferred {
   }
   // Runs f on the connection's thread; the usual way back from another thread or executor.
   void dispatch(std::function<void()> f) { sink_->dispatch(std::move(f)); }
+  // Runs f on the connection's thread after `delay` (a timer on that thread's event loop).
+  void after(std::chrono::milliseconds delay, std::function<void()> f) { sink_->after(delay, std::move(f)); }
 
  private:
   std::shared_ptr<ResponseSink> sink_;
