@@ -9,6 +9,7 @@
 #include <oasis/http/server.hpp>
 #include <oasis/mock/mock.hpp>
 #include <oasis/mock/serve.hpp>
+#include <oasis/spec/file.hpp>
 
 #include <chrono>
 #include <cstdio>
@@ -27,6 +28,7 @@ oasis::cli::Run setup(CLI::App& sub) {
     std::string latency;
     double fail_rate = 0;
     std::string log;
+    std::string data;
   };
   auto o = std::make_shared<Options>();
   o->server.port = 4010;
@@ -39,6 +41,7 @@ oasis::cli::Run setup(CLI::App& sub) {
   sub.add_option("--seed", o->seed, "seed for generated data")->capture_default_str();
   sub.add_option("--seed-items", o->seed_items, "items each collection starts with")->capture_default_str();
   sub.add_flag("--strict", o->strict, "refuse documents with warnings");
+  sub.add_option("--data", o->data, "JSON or YAML keyed by concrete path: items that replace the seed there");
   sub.add_option("--latency", o->latency, "delay every answer: 20ms, or a range 20ms-200ms");
   sub.add_option("--fail-rate", o->fail_rate, "answer this share of requests (0..1) with 503")->check(CLI::Range(0.0, 1.0));
   sub.add_option("--log", o->log, "'requests': one line per request on stdout")->check(CLI::IsMember({"requests"}));
@@ -58,6 +61,18 @@ oasis::cli::Run setup(CLI::App& sub) {
     oasis::mock::MockOptions mo;
     mo.seed = o->seed;
     mo.seed_items = o->seed_items;
+    if (!o->data.empty()) {
+      auto d = oasis::spec::read_json_or_yaml(o->data);
+      if (!d.value) {
+        std::fprintf(stderr, "oasis mock: %s\n", d.error.c_str());
+        return 2;
+      }
+      if (!d.value->is_object()) {
+        std::fprintf(stderr, "oasis mock: %s: expected an object keyed by concrete paths (\"/pets\": [...])\n", o->data.c_str());
+        return 2;
+      }
+      mo.data = std::move(d.value->as_object());
+    }
     oasis::mock::Mock mock(*loaded.document, *store, mo);
     oasis::mock::ServeOptions so;
     so.seed = o->seed;

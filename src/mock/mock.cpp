@@ -11,6 +11,7 @@
 #include <charconv>
 #include <mutex>
 #include <shared_mutex>
+#include <functional>
 #include <set>
 
 namespace oasis::mock {
@@ -283,6 +284,16 @@ struct Mock::Impl {
     // Seeded by an earlier run of a persistent mock: what is stored is what clients left.
     if (!store.mark("seeded " + std::string(concrete))) return;
     if (!c.read && !c.list) return;
+    // Items the --data file gives for this collection replace the generated seed.
+    if (auto* given = opt.data.if_contains(concrete); given && given->is_array()) {
+      for (const auto& element : given->as_array()) {
+        const json::value* body = element.is_object() ? &element : nullptr;
+        json::value id = new_id(c, body);
+        std::string key = std::string(concrete) + "/" + id_text(id);
+        if (!store.exists(key)) store.put(key, make_item(c, key, id, body));
+      }
+      return;
+    }
     for (std::size_t i = 0; i < opt.seed_items; ++i) {
       std::string salt = std::string(concrete) + "#" + std::to_string(i);
       json::value generated = json::object{};
@@ -327,6 +338,7 @@ struct Mock::Impl {
   }
 
   void handle(const http::Request& req, http::Response& res) const;
+  std::function<void()> reset_to_seed;  // Mock::reset, for the admin API
   void admin(const http::Request& req, http::Response& res) const;
   bool prefer(const spec::Operation& op, std::string_view header, http::Response& res) const;
   void list(const Plan& p, const spec::Operation& op, const spec::RequestValidation& v, std::string_view concrete, http::Response& res) const;
@@ -420,11 +432,7 @@ void Mock::Impl::admin(const http::Request& req, http::Response& res) const {
       return res.status(204);
     }
     if (method == http::Method::DELETE) {
-      {
-        std::unique_lock lock(seed_mu);
-        seeded.clear();
-      }
-      store.clear();
+      reset_to_seed();
       return res.status(204);
     }
     res.header("Allow", "GET, HEAD, PUT, DELETE");
@@ -625,7 +633,17 @@ void Mock::Impl::handle(const http::Request& req, http::Response& res) const {
 }
 
 Mock::Mock(const spec::Document& doc, Store& store, MockOptions opts)
-    : impl_(std::make_unique<Impl>(doc, store, std::move(opts))) {}
+    : impl_(std::make_unique<Impl>(doc, store, std::move(opts))) {
+  load_data();
+  impl_->reset_to_seed = [this] { reset(); };
+}
+
+void Mock::load_data() {
+  for (const auto& [key, value] : impl_->opt.data) {
+    if (!value.is_object() || key.empty() || key[0] != '/') continue;
+    if (!impl_->store.exists(key) && impl_->store.mark("data " + std::string(key))) impl_->store.put(key, value);
+  }
+}
 Mock::~Mock() = default;
 
 void Mock::handle(const http::Request& req, http::Response& res) const { impl_->handle(req, res); }
@@ -633,9 +651,12 @@ const Topology& Mock::topology() const noexcept { return impl_->topology; }
 const spec::Router& Mock::router() const noexcept { return impl_->router; }
 
 void Mock::reset() {
-  std::unique_lock lock(impl_->seed_mu);
-  impl_->seeded.clear();
-  impl_->store.clear();
+  {
+    std::unique_lock lock(impl_->seed_mu);
+    impl_->seeded.clear();
+    impl_->store.clear();
+  }
+  load_data();
 }
 
 }  // namespace oasis::mock

@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include <filesystem>
+#include <fstream>
 
 using namespace oasis_test;
 namespace json = boost::json;
@@ -154,4 +155,26 @@ TEST(MockE2e, FailRateAndRequestLog) {
 TEST(MockE2e, BadOptionsAreClearErrors) {
   Process p({binary("oasis"), "mock", example(), "--latency", "soon"});
   EXPECT_EQ(p.wait(), 2);
+}
+
+TEST(MockE2e, DataFileInYaml) {
+  auto file = std::filesystem::temp_directory_path() / ("oasis-data-" + std::to_string(getpid()) + ".yaml");
+  {
+    std::ofstream f(file);
+    f << "/books:\n  - {isbn: \"9780000000017\", title: Given, author: Someone}\n";
+  }
+  Process p({binary("oasis"), "mock", example(), "--port", "0", "--data", file.string()});
+  int port = p.wait_for_port();
+  auto list = oasis_test::exchange(port, req("GET", "/v1/books"));
+  ASSERT_TRUE(list);
+  auto books = json::parse(list->body).as_array();
+  ASSERT_EQ(books.size(), 1u) << list->body;
+  EXPECT_EQ(books[0].at("title").as_string(), "Given");
+  auto one = oasis_test::exchange(port, req("GET", "/v1/books/9780000000017"));
+  ASSERT_TRUE(one);
+  EXPECT_EQ(one->status, 200);
+  std::filesystem::remove(file);
+
+  Process bad({binary("oasis"), "mock", example(), "--data", "/nonexistent/data.yaml"});
+  EXPECT_EQ(bad.wait(), 2);
 }

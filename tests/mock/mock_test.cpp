@@ -374,3 +374,27 @@ TEST_F(MockTest, AdminHealthSpecAndState) {
   EXPECT_EQ(call("GET", "/_oasis/nothing").status, 404);
   EXPECT_EQ(call("POST", "/_oasis/state").status, 405);
 }
+
+TEST_F(MockTest, DataReplacesTheSeedForAPath) {
+  auto r = spec::Document::load_string(kApi, "test.yaml");
+  ASSERT_TRUE(r.ok());
+  doc_ = std::move(r.document);
+  mock::MockOptions mo;
+  mo.data = json::parse(R"({
+    "/nodes": [{"node":"pve1","status":"online"},{"node":"pve2"}],
+    "/nodes/pve1/vms/100": {"vmid":100,"name":"given","memory":64}
+  })").as_object();
+  mock_ = std::make_unique<mock::Mock>(*doc_, store_, mo);
+  auto nodes = call("GET", "/nodes").json().as_array();
+  ASSERT_EQ(nodes.size(), 2u);
+  EXPECT_EQ(nodes[0].at("node").as_string(), "pve1");
+  EXPECT_EQ(nodes[1].at("node").as_string(), "pve2");
+  EXPECT_EQ(call("GET", "/nodes/pve1/vms/100").json().at("name").as_string(), "given");
+  // A collection not in the data is seeded as usual.
+  EXPECT_EQ(call("GET", "/nodes/pve2/vms").json().as_array().size(), 3u);
+  // Reset brings the data back.
+  call("DELETE", "/nodes/pve1/vms/100");
+  EXPECT_EQ(call("GET", "/nodes/pve1/vms/100").status, 404);
+  mock_->reset();
+  EXPECT_EQ(call("GET", "/nodes/pve1/vms/100").status, 200);
+}

@@ -37,6 +37,9 @@ struct MockOptions {
   // Body fields that may carry a new item's id when none is named like the path parameter.
   std::vector<std::string> id_aliases = {"id", "name", "uuid", "key", "slug", "vmid"};
   spec::RouterOptions router;
+  // --data: {"/concrete/collection": [items...], "/concrete/item": {...}}. A collection listed
+  // here starts with these items instead of generated ones; an item path is stored as given.
+  boost::json::object data;
 };
 
 class Mock {
@@ -51,8 +54,12 @@ class Mock {
 
   const Topology& topology() const noexcept;
   const spec::Router& router() const noexcept;
-  // Forgets every write and every seeded collection: the next touch seeds again.
+  // Forgets every write and every seeded collection: the next touch seeds again (and the --data
+  // items are stored again).
   void reset();
+  // Stores the --data items given for item paths (not already stored). Called by the
+  // constructor and by reset().
+  void load_data();
 
   struct Impl;
 
