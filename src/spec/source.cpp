@@ -1,6 +1,8 @@
 // spec/source.cpp — parsing a file as JSON or YAML, and finding where a pointer is in it.
 #include "source.hpp"
 
+#include <oasis/schema/schema.hpp>
+
 #include <boost/json/parser.hpp>
 #include <boost/json/stream_parser.hpp>
 
@@ -19,44 +21,12 @@ namespace oasis::spec::detail {
 
 // --- pointers ----------------------------------------------------------------------------------
 
-std::string escape_token(std::string_view token) {
-  std::string out;
-  out.reserve(token.size());
-  for (char c : token) {
-    if (c == '~')
-      out += "~0";
-    else if (c == '/')
-      out += "~1";
-    else
-      out += c;
-  }
-  return out;
-}
+// RFC 6901 escaping is the schema module's (schema::escape_pointer_token and its inverse).
+std::string escape_token(std::string_view token) { return schema::escape_pointer_token(token); }
 
 void append_token(std::string& pointer, std::string_view token) {
   pointer += '/';
-  for (char c : token) {
-    if (c == '~')
-      pointer += "~0";
-    else if (c == '/')
-      pointer += "~1";
-    else
-      pointer += c;
-  }
-}
-
-static std::string unescape_token(std::string_view t) {
-  std::string out;
-  out.reserve(t.size());
-  for (std::size_t i = 0; i < t.size(); ++i) {
-    if (t[i] == '~' && i + 1 < t.size() && (t[i + 1] == '0' || t[i + 1] == '1')) {
-      out += t[i + 1] == '0' ? '~' : '/';
-      ++i;
-    } else {
-      out += t[i];
-    }
-  }
-  return out;
+  pointer += schema::escape_pointer_token(token);
 }
 
 std::vector<std::string> split_pointer(std::string_view pointer) {
@@ -65,7 +35,7 @@ std::vector<std::string> split_pointer(std::string_view pointer) {
   std::size_t i = pointer[0] == '/' ? 1 : 0;
   while (true) {
     std::size_t j = pointer.find('/', i);
-    out.push_back(unescape_token(pointer.substr(i, j == std::string_view::npos ? std::string_view::npos : j - i)));
+    out.push_back(schema::unescape_pointer_token(pointer.substr(i, j == std::string_view::npos ? std::string_view::npos : j - i)));
     if (j == std::string_view::npos) break;
     i = j + 1;
   }
