@@ -102,10 +102,15 @@ struct Plan {
   const Collection* collection = nullptr;  // for collection and item operations
   std::size_t item_segments = 0;           // segments of the owning item's template
   bool under_item = false;                 // sub-resources and actions under an item
+  const Collection* owner = nullptr;       // the collection of that item (seeded before use)
+  // A collection under an item: that item's collection and the item's segment count.
+  const Collection* parent = nullptr;
+  std::size_t parent_segments = 0;
   int success = 200;                       // the status a success answers with
   bool declares_201 = false;
   const spec::MediaType* media = nullptr;  // the success response's body, if it has one
-  std::string generated;                   // that body, generated and serialised once
+  json::value generated_value;             // that body, generated once at load
+  std::string generated;                   // and serialised once
   schema::SchemaRef item_schema = nullptr; // collections and items: what an item is
 };
 
@@ -155,6 +160,12 @@ struct Mock::Impl {
     if (p.role == Role::item) owner = op.path;
     p.under_item = !owner.empty();
     p.item_segments = segment_count(owner);
+    // Found here, once: at request time these would be scans over every collection.
+    if (p.under_item) p.owner = topology.collection_of_item(owner);
+    if (p.role == Role::collection && !p.collection->parent_item.empty()) {
+      p.parent = topology.collection_of_item(p.collection->parent_item);
+      p.parent_segments = segment_count(p.collection->parent_item);
+    }
     if (p.collection) {
       const auto* c = p.collection;
       p.item_schema = success_schema(c->read);
@@ -186,7 +197,8 @@ struct Mock::Impl {
     if (p.media && p.media->schema) {
       schema::GenerateOptions g;
       g.seed = hash_of(op.pointer, opt.seed);
-      p.generated = json::serialize(schema::generate(p.media->schema, g));
+      p.generated_value = schema::generate(p.media->schema, g);
+      p.generated = json::serialize(p.generated_value);
     }
   }
 
@@ -386,7 +398,7 @@ void Mock::Impl::list(const Plan& p, const spec::Operation& op, const spec::Requ
   // The list as the operation declares it: an array, or an object holding one.
   schema::SchemaRef s = p.media ? schema::resolve(p.media->schema) : nullptr;
   if (!s || (schema::info(s).types & schema::type_array)) return answer(res, p.success, out);
-  json::value body = json::parse(p.generated.empty() ? "{}" : p.generated);
+  json::value body = p.generated.empty() ? json::value(json::object{}) : p.generated_value;
   if (body.is_object()) {
     for (const auto& prop : schema::info(s).properties) {
       auto ps = schema::resolve(prop.schema);
@@ -525,18 +537,16 @@ void Mock::Impl::handle(const http::Request& req, http::Response& res) const {
   std::string_view item_path;
   if (p.under_item) {
     item_path = first_segments(path, p.item_segments);
-    if (const Collection* owner = topology.collection_of_item(topology.owning_item(op.path).empty() ? op.path : topology.owning_item(op.path))) {
-      ensure_seeded(*owner, parent_template(item_path));
-    }
+    if (p.owner) ensure_seeded(*p.owner, parent_template(item_path));
     if (p.role != Role::item && !store.exists(item_path)) return problem(res, 404, "no such item: " + std::string(item_path));
   }
 
   const auto method = req.method() == http::Method::HEAD ? http::Method::GET : req.method();
   if (p.role == Role::collection) {
     const Collection& c = *p.collection;
-    if (!c.parent_item.empty()) {
-      std::string_view parent = first_segments(path, segment_count(c.parent_item));
-      if (const Collection* pc = topology.collection_of_item(c.parent_item)) ensure_seeded(*pc, parent_template(parent));
+    if (p.parent) {
+      std::string_view parent = first_segments(path, p.parent_segments);
+      ensure_seeded(*p.parent, parent_template(parent));
       if (!store.exists(parent)) return problem(res, 404, "no such item: " + std::string(parent));
     }
     ensure_seeded(c, path);
@@ -608,12 +618,12 @@ void Mock::Impl::handle(const http::Request& req, http::Response& res) const {
       }
       // Generated, with the item's own fields where names match (a VM's name in its config).
       if (!p.media || p.generated.empty()) return answer_generated(p, res);
-      json::value body = json::parse(p.generated);
+      json::value body = p.generated_value;
       auto item = store.get(item_path);
       if (item && item->value.is_object() && body.is_object()) {
         for (auto& [k, val] : body.as_object())
           if (auto* from = item->value.as_object().if_contains(k); from && from->kind() == val.kind()) val = *from;
-        if (!p.media->schema || !schema::is_valid(p.media->schema, body, schema::Direction::response)) body = json::parse(p.generated);
+        if (!p.media->schema || !schema::is_valid(p.media->schema, body, schema::Direction::response)) body = p.generated_value;
       }
       return answer(res, p.success, body);
     }
