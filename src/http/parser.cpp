@@ -414,7 +414,7 @@ void Parser::next() {
   chunked_body_.clear();
   body_chunked_ = false;
   body_bytes_ = 0;
-  in_field_ = in_value_ = in_url_ = value_done_ = obs_fold_ = false;
+  in_field_ = in_value_ = in_url_ = value_done_ = false;
   in_message_ = headers_done_ = has_body_ = false;
   expect_continue_ = false;
   headers_reported_ = false;

@@ -28,7 +28,6 @@
 #include <cerrno>
 
 #include <atomic>
-#include <cstdio>
 #include <optional>
 #include <thread>
 #include <type_traits>

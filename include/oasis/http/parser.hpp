@@ -114,7 +114,7 @@ class Parser {
   std::string chunked_body_;
   bool body_chunked_ = false;
   std::size_t body_bytes_ = 0;
-  bool in_field_ = false, in_value_ = false, in_url_ = false, value_done_ = false, obs_fold_ = false;
+  bool in_field_ = false, in_value_ = false, in_url_ = false, value_done_ = false;
   bool in_message_ = false, headers_done_ = false, has_body_ = false, no_body_ = false;
   bool expect_continue_ = false;
   bool headers_reported_ = false;
