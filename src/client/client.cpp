@@ -8,8 +8,11 @@
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <ctime>
+#include <deque>
 #include <random>
+#include <unordered_map>
 
 namespace oasis::client {
 
@@ -122,6 +125,12 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     std::string ticket_used;
     Clock::time_point deadline;
     Promise<Response> promise;
+    // The GET cache: where the answer is kept, for how long, and the stale entry being
+    // revalidated (its body answers a 304).
+    std::string cache_key;
+    std::chrono::milliseconds ttl{0};
+    std::optional<http::ClientResponse> stale;
+    bool holds_slot = false;  // counts against max_in_flight while on the wire
   };
   using StatePtr = std::shared_ptr<State>;
 
@@ -136,6 +145,20 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
   std::string ticket, csrf;
   Clock::time_point ticket_at{};
   std::optional<Future<int>> login_in_flight;
+
+  struct CacheEntry {
+    http::ClientResponse res;
+    std::string etag;
+    Clock::time_point fresh_until;
+  };
+  std::mutex cache_mu;  // the cache, the GETs in flight and the stats
+  std::unordered_map<std::string, CacheEntry> cache;
+  std::unordered_map<std::string, std::vector<Promise<Response>>> gets_in_flight;
+  CacheStats cstats;
+
+  std::mutex slots_mu;  // max_in_flight
+  std::size_t on_wire = 0;
+  std::deque<StatePtr> held;
 
   explicit Impl(ClientOptions o) : opt(std::move(o)) {
     origin = http::Origin::parse(opt.base_url);
@@ -288,11 +311,48 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     }
   }
 
+  // Sends now, or holds the call until one of the max_in_flight slots frees up.
   void send(const StatePtr& s) {
-    if (!transport) return fail(s, Error(Error::Kind::transport, "client shut down", 0, {}, http::TransportError::Kind::cancelled));
+    if (opt.max_in_flight > 0) {
+      std::lock_guard lk(slots_mu);
+      if (on_wire >= opt.max_in_flight) {
+        held.push_back(s);
+        return;
+      }
+      ++on_wire;
+      s->holds_slot = true;
+    }
+    send_now(s);
+  }
+
+  // Gives the slot to the first held call, if any.
+  void release(const StatePtr& s) {
+    if (!s->holds_slot) return;
+    s->holds_slot = false;
+    StatePtr next;
+    {
+      std::lock_guard lk(slots_mu);
+      if (held.empty()) {
+        --on_wire;
+      } else {
+        next = std::move(held.front());
+        held.pop_front();
+        next->holds_slot = true;
+      }
+    }
+    if (next) send_now(next);
+  }
+
+  void send_now(const StatePtr& s) {
+    if (!transport) {
+      release(s);
+      return fail(s, Error(Error::Kind::transport, "client shut down", 0, {}, http::TransportError::Kind::cancelled));
+    }
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(s->deadline - clock->now());
-    if (left.count() <= 0)
+    if (left.count() <= 0) {
+      release(s);
       return fail(s, Error(Error::Kind::transport, "total timeout exceeded", 0, {}, http::TransportError::Kind::timeout));
+    }
     http::ClientRequest req;
     req.method = s->method;
     req.target = s->target;
@@ -303,6 +363,7 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     req.timeout = std::min(left, opt.transport.request_timeout);
     auto self = shared_from_this();
     transport->async_send(origin, std::move(req), [self, s](http::TransportError err, http::ClientResponse res) {
+      self->release(s);
       self->on_response(s, std::move(err), std::move(res));
     });
   }
@@ -355,6 +416,7 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
   }
 
   void complete(const StatePtr& s, http::ClientResponse res) {
+    if (!s->cache_key.empty()) remember(*s, res);
     if (res.status >= 400 && (opt.throw_on_http_error || s->is_login)) {
       std::string msg = "HTTP " + std::to_string(res.status) + " " + std::string(http::reason_phrase(res.status)) + " for " +
                         s->method + " " + s->target;
@@ -363,7 +425,223 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     }
     s->promise.set_value(Response(std::move(res)));
   }
+
+  // --- the GET cache and coalescing -------------------------------------------------------
+
+  // Keeps a 200 (with no Cache-Control: no-store); turns a 304 to a revalidation into the
+  // kept answer, fresh again.
+  void remember(State& s, http::ClientResponse& res) {
+    const auto now = clock->now();
+    std::lock_guard lk(cache_mu);
+    if (res.status == 304 && s.stale) {
+      ++cstats.revalidated;
+      http::ClientResponse fresh = *s.stale;
+      auto& e = cache[s.cache_key];
+      e.res = fresh;
+      e.etag = std::string(fresh.header("ETag"));
+      e.fresh_until = now + s.ttl;
+      res = std::move(fresh);
+      return;
+    }
+    if (res.status != 200 || res.body.size() > opt.cache.max_body) return;
+    if (res.header("Cache-Control").find("no-store") != std::string_view::npos) return;
+    if (cache.size() >= opt.cache.max_entries && !cache.contains(s.cache_key)) {
+      // Full: drop what no longer serves (stale, nothing to revalidate with), else anything.
+      std::erase_if(cache, [&](const auto& kv) { return kv.second.fresh_until <= now && kv.second.etag.empty(); });
+      if (cache.size() >= opt.cache.max_entries) cache.erase(cache.begin());
+    }
+    auto& e = cache[s.cache_key];
+    e.res = res;
+    e.etag = std::string(res.header("ETag"));
+    e.fresh_until = now + s.ttl;
+  }
+
+  // Every call starts here: a GET may be answered from the cache or join an identical GET in
+  // flight; anything else goes to run().
+  Future<Response> start(const Call& c) {
+    auto s = make_state(c);
+    const bool cached = opt.cache.enabled && s->method == "GET" && !c.no_cache;
+    const bool coalesce = opt.coalesce_gets && s->method == "GET" && !c.no_cache;
+    if (!cached && !coalesce) {
+      auto f = s->promise.get_future();
+      run(s);
+      return f;
+    }
+    std::string flight_key;
+    Promise<Response> mine;
+    auto out = mine.get_future();
+    {
+      std::lock_guard lk(cache_mu);
+      if (cached) {
+        if (auto it = cache.find(s->target); it != cache.end()) {
+          if (clock->now() < it->second.fresh_until) {
+            ++cstats.hits;
+            return make_ready_future(Response(it->second.res));
+          }
+          if (opt.cache.revalidate && !it->second.etag.empty()) {
+            s->stale = it->second.res;
+            s->headers.emplace_back("If-None-Match", it->second.etag);
+          }
+        }
+        s->cache_key = s->target;
+        s->ttl = c.cache_ttl.value_or(opt.cache.ttl);
+      }
+      if (coalesce) {
+        flight_key = s->target;
+        for (const auto& [name, value] : c.headers) {
+          flight_key += '\n';
+          flight_key += name;
+          flight_key += ':';
+          flight_key += value;
+        }
+        if (auto it = gets_in_flight.find(flight_key); it != gets_in_flight.end()) {
+          ++cstats.coalesced;
+          it->second.push_back(mine);
+          return out;
+        }
+        gets_in_flight[flight_key].push_back(mine);
+      }
+      ++cstats.misses;
+    }
+    auto inner = s->promise.get_future();
+    if (!coalesce) {
+      run(s);
+      return inner;
+    }
+    auto self = shared_from_this();
+    inner.on_ready([self, inner, flight_key] {
+      std::vector<Promise<Response>> waiters;
+      {
+        std::lock_guard lk(self->cache_mu);
+        auto it = self->gets_in_flight.find(flight_key);
+        if (it != self->gets_in_flight.end()) {
+          waiters = std::move(it->second);
+          self->gets_in_flight.erase(it);
+        }
+      }
+      auto e = inner.exception();
+      for (auto& w : waiters) {
+        if (e)
+          w.set_exception(e);
+        else
+          w.set_value(inner.get());
+      }
+    });
+    run(s);
+    return out;
+  }
+
+  // --- Proxmox tasks ----------------------------------------------------------------------
+
+  struct TaskWait {
+    Upid upid;
+    TaskWaitOptions o;
+    std::string path;
+    Clock::time_point started, deadline;
+    std::chrono::milliseconds next{0};
+    unsigned polls = 0;
+    Promise<TaskStatus> done;
+  };
+
+  void poll_task(const std::shared_ptr<TaskWait>& w) {
+    Call c;
+    c.path = w->path;
+    c.no_cache = true;
+    auto f = start(c);
+    auto self = shared_from_this();
+    f.on_ready([self, w, f] {
+      if (auto e = f.exception()) return w->done.set_exception(e);
+      const auto now = self->clock->now();
+      TaskStatus st;
+      st.upid = w->upid;
+      st.polls = ++w->polls;
+      st.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(now - w->started);
+      try {
+        Response r = f.get();
+        st.data = r.data();
+        const auto& obj = st.data.as_object();
+        st.status = std::string(obj.at("status").as_string());
+        if (const auto* x = obj.if_contains("exitstatus"); x && x->is_string()) st.exitstatus = std::string(x->get_string());
+      } catch (const std::exception& e) {
+        return w->done.set_exception(std::make_exception_ptr(
+            Error(Error::Kind::task, "task " + w->upid.text + ": status answer without a status: " + e.what())));
+      }
+      if (w->o.on_progress) {
+        try {
+          w->o.on_progress(st);
+        } catch (...) {
+          return w->done.set_exception(std::current_exception());
+        }
+      }
+      if (st.status != "running") {
+        if (st.exitstatus == "OK") return w->done.set_value(std::move(st));
+        std::string why = st.status == "stopped" ? "failed: " + (st.exitstatus.empty() ? std::string("no exit status") : st.exitstatus)
+                                                 : "has status '" + st.status + "'";
+        return w->done.set_exception(std::make_exception_ptr(Error(Error::Kind::task, "task " + w->upid.text + " " + why, 0, st.exitstatus)));
+      }
+      if (now >= w->deadline) {
+        return w->done.set_exception(std::make_exception_ptr(Error(
+            Error::Kind::task, "task " + w->upid.text + " still running after " + std::to_string(w->o.timeout.count()) + " ms",
+            0, {}, http::TransportError::Kind::timeout)));
+      }
+      auto delay = std::min<Clock::duration>(w->next, w->deadline - now);
+      w->next = std::min(w->next * 2, std::max(w->o.max_interval, w->o.interval));
+      self->clock->after(delay, [self, w] { self->poll_task(w); });
+    });
+  }
+
+  Future<TaskStatus> wait_task(std::string upid, TaskWaitOptions o) {
+    auto w = std::make_shared<TaskWait>();
+    try {
+      w->upid = Upid::parse(upid);
+    } catch (const std::exception& e) {
+      return make_failed_future<TaskStatus>(std::make_exception_ptr(Error(Error::Kind::task, e.what())));
+    }
+    w->path = "/nodes/" + percent_encode(w->upid.node) + "/tasks/" + percent_encode(upid) + "/status";
+    w->o = std::move(o);
+    if (w->o.interval.count() <= 0) w->o.interval = std::chrono::milliseconds(1);
+    w->started = clock->now();
+    w->deadline = w->started + w->o.timeout;
+    w->next = w->o.interval;
+    auto f = w->done.get_future();
+    poll_task(w);
+    return f;
+  }
 };
+
+// --- UPID ---------------------------------------------------------------------------------
+
+Upid Upid::parse(std::string_view text) {
+  if (text.size() > 1024) throw std::invalid_argument("UPID longer than 1024 characters");
+  std::vector<std::string_view> f;
+  std::string_view rest = text;
+  while (!rest.empty()) {
+    auto colon = rest.find(':');
+    if (colon == std::string_view::npos) throw std::invalid_argument("UPID does not end with ':': " + std::string(text));
+    f.push_back(rest.substr(0, colon));
+    rest.remove_prefix(colon + 1);
+  }
+  if (f.size() != 8 || f[0] != "UPID")
+    throw std::invalid_argument("not a UPID (expected UPID:node:pid:pstart:starttime:type:id:user:): " + std::string(text));
+  auto hex = [&](std::string_view field, const char* what, auto& out) {
+    auto [end, ec] = std::from_chars(field.data(), field.data() + field.size(), out, 16);
+    if (field.empty() || ec != std::errc() || end != field.data() + field.size())
+      throw std::invalid_argument(std::string("UPID ") + what + " is not hexadecimal: '" + std::string(field) + "'");
+  };
+  Upid u;
+  if (f[1].empty()) throw std::invalid_argument("UPID without a node: " + std::string(text));
+  u.node = f[1];
+  hex(f[2], "pid", u.pid);
+  hex(f[3], "pstart", u.pstart);
+  std::uint64_t start = 0;
+  hex(f[4], "starttime", start);
+  u.starttime = static_cast<std::int64_t>(start);
+  u.type = f[5];
+  u.id = f[6];
+  u.user = f[7];
+  u.text = text;
+  return u;
+}
 
 // --- Client -------------------------------------------------------------------------------
 
@@ -374,13 +652,104 @@ Client::~Client() {
   // runs on it once the rest of the client is gone.
   auto t = std::move(impl_->transport);
   t.reset();
+  // Calls still held back by max_in_flight will never be sent.
+  std::deque<Impl::StatePtr> held;
+  {
+    std::lock_guard lk(impl_->slots_mu);
+    held.swap(impl_->held);
+  }
+  for (auto& s : held)
+    impl_->fail(s, Error(Error::Kind::transport, "client shut down", 0, {}, http::TransportError::Kind::cancelled));
 }
 
-Future<Response> Client::async_call(Call call) {
-  auto s = impl_->make_state(call);
-  auto f = s->promise.get_future();
-  impl_->run(s);
+Future<Response> Client::async_call(Call call) { return impl_->start(call); }
+
+Future<std::vector<Response>> Client::async_gather(std::vector<Call> calls, std::size_t limit) {
+  struct Gather {
+    std::shared_ptr<Impl> impl;
+    std::vector<Call> calls;
+    std::vector<Future<Response>> results;
+    std::mutex mu;
+    std::size_t next = 0, done = 0;
+    Promise<std::vector<Response>> out;
+
+    // Starts the next call, if any is left; its completion starts another.
+    static void launch(const std::shared_ptr<Gather>& g) {
+      std::size_t i;
+      {
+        std::lock_guard lk(g->mu);
+        if (g->next == g->calls.size()) return;
+        i = g->next++;
+      }
+      auto f = g->impl->start(g->calls[i]);
+      {
+        std::lock_guard lk(g->mu);
+        g->results[i] = f;
+      }
+      f.on_ready([g] {
+        bool last;
+        {
+          std::lock_guard lk(g->mu);
+          last = ++g->done == g->calls.size();
+        }
+        if (!last) return launch(g);
+        std::vector<Response> values;
+        values.reserve(g->results.size());
+        for (auto& r : g->results) {
+          if (auto e = r.exception()) return g->out.set_exception(e);
+          values.push_back(r.get());
+        }
+        g->out.set_value(std::move(values));
+      });
+    }
+  };
+  auto g = std::make_shared<Gather>();
+  g->impl = impl_;
+  g->calls = std::move(calls);
+  g->results.resize(g->calls.size());
+  auto f = g->out.get_future();
+  if (g->calls.empty()) {
+    g->out.set_value({});
+    return f;
+  }
+  const std::size_t first = limit == 0 ? g->calls.size() : std::min(limit, g->calls.size());
+  for (std::size_t i = 0; i < first; ++i) Gather::launch(g);
   return f;
+}
+
+void Client::invalidate(std::string_view key) {
+  std::string k = impl_->base_path;
+  if (!key.empty() && key.front() != '/') k += '/';
+  k += key;
+  std::lock_guard lk(impl_->cache_mu);
+  impl_->cache.erase(k);
+}
+
+void Client::invalidate_prefix(std::string_view prefix) {
+  std::string k = impl_->base_path;
+  if (!prefix.empty() && prefix.front() != '/') k += '/';
+  k += prefix;
+  std::lock_guard lk(impl_->cache_mu);
+  std::erase_if(impl_->cache, [&](const auto& kv) { return kv.first.starts_with(k); });
+}
+
+void Client::clear_cache() {
+  std::lock_guard lk(impl_->cache_mu);
+  impl_->cache.clear();
+}
+
+CacheStats Client::cache_stats() const {
+  std::lock_guard lk(impl_->cache_mu);
+  CacheStats s = impl_->cstats;
+  s.entries = impl_->cache.size();
+  return s;
+}
+
+Future<TaskStatus> Client::async_wait_for_task(std::string upid, TaskWaitOptions options) {
+  return impl_->wait_task(std::move(upid), std::move(options));
+}
+TaskStatus Client::wait_for_task(std::string upid, TaskWaitOptions options) {
+  return async_wait_for_task(std::move(upid), std::move(options)).get();
 }
 
 Result<Response> Client::call(Call c) {

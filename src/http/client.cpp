@@ -14,6 +14,7 @@
 #include <boost/asio/ssl.hpp>
 
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include <deque>
 #include <future>
@@ -231,7 +232,19 @@ class Connection : public std::enable_shared_from_this<Connection> {
     auto self = shared_from_this();
     tls_->async_handshake(ssl::stream_base::client, [self](const error_code& ec) {
       if (self->state_ == State::closed) return;
-      if (ec) return self->fail_connect(TransportError::Kind::tls, ec);
+      if (ec) {
+        // Say which certificate check failed and how to proceed, not just "handshake failed".
+        const long vr = SSL_get_verify_result(self->tls_->native_handle());
+        if (self->core_->opt.tls.verify && vr != X509_V_OK && !self->connect_timed_out_) {
+          const auto& t = self->core_->opt.tls;
+          std::string name = t.server_name.empty() ? self->pool_->origin.host : t.server_name;
+          return self->broken(TransportError::Kind::tls,
+                              "certificate of " + name + " not trusted: " + X509_verify_cert_error_string(vr) +
+                                  " (give the issuing CA with tls.ca_file / tls.ca_dir, or turn verification off "
+                                  "explicitly with tls.verify = false)");
+        }
+        return self->fail_connect(TransportError::Kind::tls, ec);
+      }
       self->opened();
     });
   }
@@ -384,15 +397,24 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
 ssl::context& Transport::Core::tls_context() {
   if (tls) return *tls;
-  tls.emplace(ssl::context::tls_client);
-  tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
-                   ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+  // Built aside and kept only once every file loaded: a failure leaves no half-set context.
+  ssl::context ctx(ssl::context::tls_client);
+  ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                  ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
   const auto& t = opt.tls;
-  if (t.ca_file.empty() && t.ca_dir.empty()) tls->set_default_verify_paths();
-  if (!t.ca_file.empty()) tls->load_verify_file(t.ca_file);
-  if (!t.ca_dir.empty()) tls->add_verify_path(t.ca_dir);
-  if (!t.cert_file.empty()) tls->use_certificate_chain_file(t.cert_file);
-  if (!t.key_file.empty()) tls->use_private_key_file(t.key_file, ssl::context::pem);
+  auto load = [](const char* what, const std::string& file, auto&& f) {
+    try {
+      f();
+    } catch (const std::exception& e) {
+      throw std::runtime_error(std::string("cannot load TLS ") + what + " '" + file + "': " + e.what());
+    }
+  };
+  if (t.ca_file.empty() && t.ca_dir.empty()) ctx.set_default_verify_paths();
+  if (!t.ca_file.empty()) load("CA file", t.ca_file, [&] { ctx.load_verify_file(t.ca_file); });
+  if (!t.ca_dir.empty()) load("CA directory", t.ca_dir, [&] { ctx.add_verify_path(t.ca_dir); });
+  if (!t.cert_file.empty()) load("client certificate", t.cert_file, [&] { ctx.use_certificate_chain_file(t.cert_file); });
+  if (!t.key_file.empty()) load("client key", t.key_file, [&] { ctx.use_private_key_file(t.key_file, ssl::context::pem); });
+  tls.emplace(std::move(ctx));
   return *tls;
 }
 
@@ -414,7 +436,7 @@ void Transport::Core::start(const Origin& origin, PendingPtr p) {
     if (!ec) self->on_timeout(p);
   });
   try {
-    dispatch(std::move(p));
+    dispatch(p);
   } catch (const std::exception& e) {  // a TLS context that could not load its files
     finish(p, {TransportError::Kind::tls, e.what()}, {});
   }

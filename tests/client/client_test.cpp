@@ -474,3 +474,345 @@ TEST(Client, RetriesConnectionErrorsWithBackoff) {
   EXPECT_EQ(client.get("/").status(), 200);
   EXPECT_EQ(clock->sleeps(), (std::vector<std::chrono::milliseconds>{200ms}));
 }
+
+// --- cache, coalescing, concurrency limit -------------------------------------------------
+
+TEST(ClientCache, FreshEntriesAnswerWithoutARequestUntilTheirTtlRunsOut) {
+  std::atomic<int> n{0};
+  Api api([&](const std::string& r) { return http_response(200, "{\"n\":" + std::to_string(++n) + ",\"path\":\"" + oasis_test::target_of(r) + "\"}"); });
+  auto clock = std::make_shared<ManualClock>();
+  auto o = options_for(api, "/api2/json");
+  o.clock = clock;
+  o.cache.enabled = true;
+  o.cache.ttl = 1000ms;
+  Client client(o);
+
+  EXPECT_EQ(client.get("/nodes").json().at("n").as_int64(), 1);
+  clock->advance(999ms);
+  EXPECT_EQ(client.get("/nodes").json().at("n").as_int64(), 1);  // still fresh: no request
+  EXPECT_EQ(api.requests().size(), 1u);
+  clock->advance(1ms);
+  EXPECT_EQ(client.get("/nodes").json().at("n").as_int64(), 2);  // stale, no ETag: fetched again
+  EXPECT_EQ(api.requests().size(), 2u);
+
+  // The query is part of the key; writes and no_cache calls are never served from it.
+  EXPECT_EQ(client.get("/nodes", {{"full", 1}}).json().at("n").as_int64(), 3);
+  EXPECT_EQ(client.get("/nodes", {{"full", 1}}).json().at("n").as_int64(), 3);
+  Call c = call_to("/nodes");
+  c.no_cache = true;
+  EXPECT_EQ(client.call(c).value().json().at("n").as_int64(), 4);
+  EXPECT_EQ(client.post("/nodes").json().at("n").as_int64(), 5);
+  EXPECT_EQ(client.get("/nodes").json().at("n").as_int64(), 2);
+
+  // A per-call TTL.
+  Call shortlived = call_to("/short");
+  shortlived.cache_ttl = 10ms;
+  EXPECT_EQ(client.call(shortlived).value().json().at("n").as_int64(), 6);
+  clock->advance(10ms);
+  EXPECT_EQ(client.call(shortlived).value().json().at("n").as_int64(), 7);
+
+  auto st = client.cache_stats();
+  EXPECT_EQ(st.hits, 3u);
+  EXPECT_EQ(api.requests().size(), 7u);
+}
+
+TEST(ClientCache, ExplicitInvalidationByKeyAndPrefix) {
+  std::atomic<int> n{0};
+  Api api([&](const std::string&) { return http_response(200, std::to_string(++n)); });
+  auto o = options_for(api, "/api2/json");
+  o.cache.enabled = true;
+  o.cache.ttl = 3600s;
+  Client client(o);
+  auto body = [&](const std::string& p) { return client.get(p).body(); };
+
+  EXPECT_EQ(body("/nodes/pve/qemu"), "1");
+  EXPECT_EQ(body("/nodes/pve/lxc"), "2");
+  EXPECT_EQ(body("/cluster/status"), "3");
+  EXPECT_EQ(body("/nodes/pve/qemu"), "1");
+  EXPECT_EQ(client.cache_stats().entries, 3u);
+
+  client.invalidate("/nodes/pve/qemu");
+  EXPECT_EQ(body("/nodes/pve/qemu"), "4");
+  EXPECT_EQ(body("/nodes/pve/lxc"), "2");
+
+  client.invalidate_prefix("/nodes/pve");
+  EXPECT_EQ(client.cache_stats().entries, 1u);
+  EXPECT_EQ(body("/nodes/pve/qemu"), "5");
+  EXPECT_EQ(body("/nodes/pve/lxc"), "6");
+  EXPECT_EQ(body("/cluster/status"), "3");
+
+  client.clear_cache();
+  EXPECT_EQ(body("/cluster/status"), "7");
+  EXPECT_EQ(api.requests().size(), 7u);
+}
+
+TEST(ClientCache, StaleEntryWithAnETagIsRevalidatedAndA304ReusesTheBody) {
+  std::atomic<int> full{0}, not_modified{0};
+  std::string etag = "\"v1\"";
+  Api api([&](const std::string& r) {
+    if (header_of(r, "If-None-Match") == etag) {
+      ++not_modified;
+      return std::string("HTTP/1.1 304 Not Modified\r\nETag: " + etag + "\r\n\r\n");
+    }
+    ++full;
+    return http_response(200, R"({"vms":[100,101]})", "ETag: " + etag + "\r\n");
+  });
+  auto clock = std::make_shared<ManualClock>();
+  auto o = options_for(api);
+  o.clock = clock;
+  o.cache.enabled = true;
+  o.cache.ttl = 500ms;
+  Client client(o);
+
+  auto r1 = client.get("/vms");
+  EXPECT_EQ(r1.header("ETag"), etag);
+  EXPECT_TRUE(header_of(api.requests().at(0), "If-None-Match").empty());
+
+  clock->advance(600ms);
+  auto r2 = client.get("/vms");  // stale: If-None-Match "v1" -> 304 -> the kept body
+  EXPECT_EQ(r2.status(), 200);
+  EXPECT_EQ(r2.body(), R"({"vms":[100,101]})");
+  EXPECT_EQ(r2.json().at("vms").as_array().size(), 2u);
+  EXPECT_EQ(full.load(), 1);
+  EXPECT_EQ(not_modified.load(), 1);
+  EXPECT_EQ(header_of(api.requests().at(1), "If-None-Match"), etag);
+
+  clock->advance(499ms);  // the 304 made it fresh again
+  EXPECT_EQ(client.get("/vms").body(), r1.body());
+  EXPECT_EQ(api.requests().size(), 2u);
+
+  clock->advance(1ms);
+  etag = "\"v2\"";  // changed on the server: a full answer replaces the entry
+  EXPECT_EQ(client.get("/vms").header("ETag"), "\"v2\"");
+  EXPECT_EQ(full.load(), 2);
+  EXPECT_EQ(client.cache_stats().revalidated, 1u);
+}
+
+TEST(ClientCache, IdenticalGetsInFlightShareOneRequest) {
+  std::atomic<int> n{0};
+  Api api([&](const std::string& r) {
+    std::this_thread::sleep_for(200ms);  // long enough for every caller to pile up
+    return http_response(200, "{\"n\":" + std::to_string(++n) + ",\"path\":\"" + oasis_test::target_of(r) + "\"}");
+  });
+  auto o = options_for(api);
+  o.transport.max_connections = 4;
+  Client client(o);
+  std::vector<oasis::Future<Response>> fs;
+  for (int i = 0; i < 10; ++i) fs.push_back(client.async_get("/slow"));
+  fs.push_back(client.async_get("/other"));  // a different target is not coalesced
+  auto rs = oasis::when_all(fs).get();
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(rs[i].body(), rs[0].body());
+  EXPECT_EQ(rs[0].json().at("path").as_string(), "/slow");
+  EXPECT_EQ(rs[10].json().at("path").as_string(), "/other");
+  EXPECT_EQ(api.requests().size(), 2u);
+  EXPECT_EQ(client.cache_stats().coalesced, 9u);
+
+  // Once answered, the next GET is a new request (no cache configured).
+  EXPECT_NE(client.get("/slow").body(), rs[0].body());
+  EXPECT_EQ(api.requests().size(), 3u);
+}
+
+TEST(ClientCache, CoalescedWaitersAllSeeTheSameFailure) {
+  Api api([&](const std::string&) {
+    std::this_thread::sleep_for(150ms);
+    return http_response(404, R"({"error":"no such vm"})");
+  });
+  Client client(options_for(api));
+  std::vector<oasis::Future<Response>> fs;
+  for (int i = 0; i < 5; ++i) fs.push_back(client.async_get("/vms/9"));
+  for (auto& f : fs) {
+    try {
+      f.get();
+      ADD_FAILURE() << "expected an HTTP error";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.status(), 404);
+      EXPECT_EQ(e.body(), R"({"error":"no such vm"})");
+    }
+  }
+  EXPECT_EQ(api.requests().size(), 1u);
+}
+
+namespace {
+// Counts requests being handled at once (the server's view of "in flight").
+struct PeakCounter {
+  std::atomic<int> now{0}, peak{0};
+  void enter() {
+    int n = ++now, p = peak.load();
+    while (n > p && !peak.compare_exchange_weak(p, n)) {
+    }
+  }
+  void leave() { --now; }
+};
+}  // namespace
+
+TEST(ClientLimit, MaxInFlightBoundsWhenAllOverManyCalls) {
+  PeakCounter pc;
+  Api api([&](const std::string& r) {
+    pc.enter();
+    std::this_thread::sleep_for(60ms);
+    pc.leave();
+    return http_response(200, "\"" + oasis_test::target_of(r) + "\"");
+  });
+  auto o = options_for(api);
+  o.transport.max_connections = 16;
+  o.max_in_flight = 3;
+  Client client(o);
+  std::vector<oasis::Future<Response>> fs;
+  for (int i = 0; i < 12; ++i) fs.push_back(client.async_get("/vm/" + std::to_string(i)));
+  auto rs = oasis::when_all(fs).get();
+  for (int i = 0; i < 12; ++i) EXPECT_EQ(rs[i].json().as_string(), "/vm/" + std::to_string(i));
+  EXPECT_EQ(api.requests().size(), 12u);
+  EXPECT_EQ(pc.peak.load(), 3);
+}
+
+TEST(ClientLimit, GatherRunsAtMostLimitCallsAtOnce) {
+  PeakCounter pc;
+  Api api([&](const std::string& r) {
+    pc.enter();
+    std::this_thread::sleep_for(60ms);
+    pc.leave();
+    return http_response(200, "\"" + oasis_test::target_of(r) + "\"");
+  });
+  auto o = options_for(api);
+  o.transport.max_connections = 16;
+  Client client(o);
+  std::vector<Call> calls;
+  for (int i = 0; i < 9; ++i) calls.push_back(call_to("/item/" + std::to_string(i)));
+  auto rs = client.async_gather(calls, 2).get();
+  ASSERT_EQ(rs.size(), 9u);
+  for (int i = 0; i < 9; ++i) EXPECT_EQ(rs[i].json().as_string(), "/item/" + std::to_string(i));
+  EXPECT_EQ(pc.peak.load(), 2);
+  EXPECT_TRUE(client.async_gather({}, 2).get().empty());
+}
+
+TEST(ClientTimeouts, TotalTimeoutEndsACallTheServerNeverAnswers) {
+  Api api([&](const std::string&) {
+    std::this_thread::sleep_for(1500ms);
+    return http_response(200, "{}");
+  });
+  auto o = options_for(api);
+  o.total_timeout = 300ms;
+  Client client(o);
+  auto t0 = std::chrono::steady_clock::now();
+  auto result = client.call(call_to("/hang"));
+  auto took = std::chrono::steady_clock::now() - t0;
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().kind(), Error::Kind::transport);
+  EXPECT_EQ(result.error().transport(), oasis::http::TransportError::Kind::timeout);
+  EXPECT_GE(took, 290ms);
+  EXPECT_LT(took, 1400ms);
+}
+
+// --- Proxmox tasks ------------------------------------------------------------------------
+
+TEST(Upid, DecodesTheHexFields) {
+  auto u = Upid::parse("UPID:pve1:000A1B2C:0012D687:65F1A2B3:qmstart:100:root@pam:");
+  EXPECT_EQ(u.node, "pve1");
+  EXPECT_EQ(u.pid, 0xA1B2Cu);
+  EXPECT_EQ(u.pstart, 0x12D687u);
+  EXPECT_EQ(u.starttime, 0x65F1A2B3);
+  EXPECT_EQ(u.type, "qmstart");
+  EXPECT_EQ(u.id, "100");
+  EXPECT_EQ(u.user, "root@pam");
+  auto token = Upid::parse("UPID:n:00000001:00000002:00000003:vzdump::root@pam!ci:");
+  EXPECT_EQ(token.id, "");
+  EXPECT_EQ(token.user, "root@pam!ci");
+  for (const char* bad : {"", "UPID:pve1:000A1B2C:0012D687:65F1A2B3:qmstart:100:root@pam",  // no trailing ':'
+                          "UPID:pve1:ZZZ:0012D687:65F1A2B3:qmstart:100:root@pam:", "TASK:pve1:1:2:3:t:i:u:",
+                          "UPID::1:2:3:t:i:u:", "UPID:pve1:1:2:3:t:i:u:extra:"})
+    EXPECT_THROW(Upid::parse(bad), std::invalid_argument) << bad;
+}
+
+namespace {
+const std::string kUpid = "UPID:pve:0001E240:00ABCDEF:65F1A2B3:qmstart:100:root@pam:";
+
+// Answers task status polls: "running" for the first `running_polls`, then stopped with
+// `exitstatus`; records the clock's time of each poll relative to `t0`.
+struct TaskServer {
+  std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>();
+  Clock::time_point t0 = clock->now();
+  int running_polls;
+  std::string exitstatus;
+  std::mutex mu;
+  std::vector<std::chrono::milliseconds> at;
+  Api api{[this](const std::string& r) {
+    int n;
+    {
+      std::lock_guard lk(mu);
+      at.push_back(std::chrono::duration_cast<std::chrono::milliseconds>(clock->now() - t0));
+      n = static_cast<int>(at.size());
+    }
+    if (oasis_test::target_of(r) != "/api2/json/nodes/pve/tasks/" + percent_encode(kUpid) + "/status")
+      return http_response(404, "{}");
+    if (n <= running_polls) return http_response(200, R"({"data":{"status":"running","upid":")" + kUpid + "\"}}");
+    return http_response(200, R"({"data":{"status":"stopped","exitstatus":")" + exitstatus + R"(","upid":")" + kUpid + "\"}}");
+  }};
+  TaskServer(int running, std::string exit) : running_polls(running), exitstatus(std::move(exit)) {}
+  ClientOptions options() {
+    auto o = options_for(api, "/api2/json");
+    o.clock = clock;
+    return o;
+  }
+  std::vector<std::chrono::milliseconds> times() {
+    std::lock_guard lk(mu);
+    return at;
+  }
+};
+}  // namespace
+
+TEST(Tasks, PollsWithDoublingIntervalsToTheCapAndReportsProgress) {
+  TaskServer ts(5, "OK");
+  Client client(ts.options());
+  TaskWaitOptions w;
+  w.interval = 100ms;
+  w.max_interval = 400ms;
+  w.timeout = 60s;
+  std::vector<std::pair<unsigned, std::string>> progress;
+  w.on_progress = [&](const TaskStatus& s) { progress.emplace_back(s.polls, s.status); };
+  TaskStatus st = client.wait_for_task(kUpid, w);
+  EXPECT_EQ(st.exitstatus, "OK");
+  EXPECT_EQ(st.status, "stopped");
+  EXPECT_EQ(st.polls, 6u);
+  EXPECT_EQ(st.upid.type, "qmstart");
+  EXPECT_EQ(st.elapsed, 1500ms);
+  EXPECT_EQ(ts.times(), (std::vector<std::chrono::milliseconds>{0ms, 100ms, 300ms, 700ms, 1100ms, 1500ms}));
+  ASSERT_EQ(progress.size(), 6u);
+  EXPECT_EQ(progress[0], (std::pair<unsigned, std::string>{1, "running"}));
+  EXPECT_EQ(progress[5], (std::pair<unsigned, std::string>{6, "stopped"}));
+}
+
+TEST(Tasks, DeadlineEndsTheWaitOnTheMonotonicClock) {
+  TaskServer ts(1000, "OK");
+  Client client(ts.options());
+  TaskWaitOptions w;
+  w.interval = 100ms;
+  w.max_interval = 400ms;
+  w.timeout = 1000ms;
+  try {
+    client.wait_for_task(kUpid, w);
+    ADD_FAILURE() << "expected the deadline to pass";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), Error::Kind::task);
+    EXPECT_NE(std::string(e.what()).find("still running after 1000 ms"), std::string::npos) << e.what();
+  }
+  // The last wait is cut to the deadline, and one last poll happens there.
+  EXPECT_EQ(ts.times(), (std::vector<std::chrono::milliseconds>{0ms, 100ms, 300ms, 700ms, 1000ms}));
+}
+
+TEST(Tasks, AFailedExitStatusIsAnError) {
+  TaskServer ts(1, "command 'qm start 100' failed: exit code 2");
+  Client client(ts.options());
+  auto f = client.async_wait_for_task(kUpid, {.interval = 50ms, .max_interval = 50ms, .timeout = 10s, .on_progress = {}});
+  try {
+    f.get();
+    ADD_FAILURE() << "expected the task to fail";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), Error::Kind::task);
+    EXPECT_EQ(e.body(), "command 'qm start 100' failed: exit code 2");
+    EXPECT_NE(std::string(e.what()).find(kUpid), std::string::npos);
+  }
+  EXPECT_EQ(ts.times(), (std::vector<std::chrono::milliseconds>{0ms, 50ms}));
+  // Not a UPID: refused before any request.
+  EXPECT_THROW(client.wait_for_task("not-a-upid"), Error);
+  EXPECT_EQ(ts.times().size(), 2u);
+}

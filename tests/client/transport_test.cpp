@@ -365,3 +365,82 @@ TEST(Transport, DestructionCancelsWhatIsInFlight) {
   ASSERT_EQ(f.wait_for(1s), std::future_status::ready);
   EXPECT_EQ(f.get().kind, TransportError::Kind::cancelled);
 }
+
+TEST(Transport, ManyRequestsAtOnceUseEveryPooledConnectionAndPipelineOnEach) {
+  // Each connection reads what the client has pipelined (a "batch"), then answers it in order.
+  std::mutex mu;
+  std::vector<int> per_conn(8, 0);
+  int max_batch = 0;
+  ScriptedServer server([&](ScriptedConn& c, int index) {
+    while (auto r = c.read_request(2s)) {
+      std::vector<std::string> batch{*r};
+      while (auto more = c.read_request(3ms)) batch.push_back(*more);
+      {
+        std::lock_guard lk(mu);
+        if (index < 8) per_conn[static_cast<std::size_t>(index)] += static_cast<int>(batch.size());
+        max_batch = std::max(max_batch, static_cast<int>(batch.size()));
+      }
+      std::string out;
+      for (auto& q : batch) {
+        std::string t = oasis_test::target_of(q);
+        out += "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(t.size()) + "\r\n\r\n" + t;
+      }
+      c.write(out);
+    }
+  });
+  TransportOptions opt;
+  opt.max_connections = 4;
+  opt.pipeline_depth = 8;
+  Transport t(opt);
+  std::vector<ClientRequest> reqs;
+  for (int i = 0; i < 500; ++i) reqs.push_back(get("/vm/" + std::to_string(i)));
+  auto results = send_all(t, local(server.port()), reqs);
+  for (int i = 0; i < 500; ++i) {
+    ASSERT_FALSE(results[static_cast<std::size_t>(i)].first) << results[static_cast<std::size_t>(i)].first.message;
+    ASSERT_EQ(results[static_cast<std::size_t>(i)].second.body, "/vm/" + std::to_string(i));  // matched in order
+  }
+  EXPECT_EQ(server.connections(), 4);
+  EXPECT_EQ(t.stats().connections_opened, 4u);
+  std::lock_guard lk(mu);
+  int total = 0;
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_GE(per_conn[static_cast<std::size_t>(i)], 50) << "connection " << i << " was barely used";
+    total += per_conn[static_cast<std::size_t>(i)];
+  }
+  EXPECT_EQ(total, 500);
+  EXPECT_GT(max_batch, 1) << "no request was ever pipelined";
+  EXPECT_LE(max_batch, 8) << "more requests in flight on one connection than pipeline_depth";
+}
+
+TEST(Transport, ConnectTimeout) {
+  // A listener whose accept queue is full drops new SYNs, so a connect hangs until the timeout.
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(::listen(fd, 0), 0);
+  socklen_t len = sizeof a;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  std::vector<int> fillers;
+  for (int i = 0; i < 4; ++i) {
+    int c = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    ::connect(c, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    fillers.push_back(c);
+  }
+  std::this_thread::sleep_for(50ms);
+  TransportOptions opt;
+  opt.connect_timeout = 200ms;
+  opt.request_timeout = 5s;
+  Transport t(opt);
+  auto t0 = std::chrono::steady_clock::now();
+  auto [err, res] = t.send(local(ntohs(a.sin_port)), get("/"));
+  auto took = std::chrono::steady_clock::now() - t0;
+  for (int c : fillers) ::close(c);
+  ::close(fd);
+  ASSERT_TRUE(err);
+  EXPECT_EQ(err.kind, TransportError::Kind::timeout) << err.message;
+  EXPECT_NE(err.message.find("connect timed out"), std::string::npos) << err.message;
+  EXPECT_GE(took, 190ms);
+  EXPECT_LT(took, 2s);
+}

@@ -22,6 +22,8 @@
 #include <boost/json/value.hpp>
 
 #include <chrono>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -67,7 +69,8 @@ class Response {
 // with its status and body).
 class Error : public std::runtime_error {
  public:
-  enum class Kind { transport, http, config };
+  // task: a Proxmox task ended with an exit status other than OK, or outlived its deadline.
+  enum class Kind { transport, http, config, task };
   Error(Kind kind, std::string message, int status = 0, std::string body = {},
         http::TransportError::Kind transport = http::TransportError::Kind::none)
       : std::runtime_error(std::move(message)), kind_(kind), status_(status), body_(std::move(body)), transport_(transport) {}
@@ -136,6 +139,24 @@ struct RetryPolicy {
 
 enum class BodyFormat { form, json };
 
+// GET responses kept in memory. A fresh entry answers without a request; a stale one that
+// carried an ETag is revalidated with If-None-Match, and a 304 reuses the kept body.
+struct CacheOptions {
+  bool enabled = false;
+  std::chrono::milliseconds ttl{30'000};  // how long an entry is fresh (Call::cache_ttl overrides)
+  bool revalidate = true;                 // stale entries with an ETag: If-None-Match
+  std::size_t max_entries = 10'000;
+  std::size_t max_body = 1024 * 1024;  // larger bodies are not kept
+};
+
+struct CacheStats {
+  std::uint64_t hits = 0;         // answered from a fresh entry, no request
+  std::uint64_t misses = 0;       // GETs that had to go to the server (revalidations included)
+  std::uint64_t revalidated = 0;  // 304 answers that reused a kept body
+  std::uint64_t coalesced = 0;    // GETs that joined an identical one already in flight
+  std::size_t entries = 0;
+};
+
 struct ClientOptions {
   std::string base_url = "http://127.0.0.1:8080";  // scheme, host, port and a path prefix
   Auth auth;
@@ -150,6 +171,13 @@ struct ClientOptions {
   std::uint64_t jitter_seed = 0;  // 0: seeded from the clock
   // For tests: time and timers (backoff, ticket renewal). Defaults to the steady clock.
   std::shared_ptr<Clock> clock;
+  CacheOptions cache;
+  // Identical GETs (same target and headers) in flight at the same time share one request:
+  // every caller gets the same response.
+  bool coalesce_gets = true;
+  // At most this many requests of this client on the wire at once (0: no limit); the rest wait
+  // in order. Bounds what when_all over many async calls puts in flight.
+  std::size_t max_in_flight = 0;
 };
 
 class Client;
@@ -192,6 +220,43 @@ struct Call {
   Params data;
   std::optional<boost::json::value> json;
   HeaderList headers;
+  std::optional<std::chrono::milliseconds> cache_ttl;  // this GET's freshness, if cached
+  bool no_cache = false;  // neither read nor fill the cache, never coalesce
+};
+
+// A Proxmox task id, "UPID:node:PID:PSTART:STARTTIME:type:id:user:" (PID, PSTART and STARTTIME
+// in hex).
+struct Upid {
+  std::string node;
+  std::uint32_t pid = 0;
+  std::uint64_t pstart = 0;   // process start, in clock ticks since boot
+  std::int64_t starttime = 0; // Unix time the task started
+  std::string type;           // "qmstart", "vzdump", ...
+  std::string id;             // what it works on ("100"), may be empty
+  std::string user;           // "root@pam"
+  std::string text;           // the UPID as given
+
+  // Throws std::invalid_argument naming what is wrong.
+  static Upid parse(std::string_view upid);
+};
+
+// One poll of GET /nodes/{node}/tasks/{upid}/status.
+struct TaskStatus {
+  Upid upid;
+  std::string status;      // "running" or "stopped"
+  std::string exitstatus;  // once stopped: "OK", or the error text
+  boost::json::value data; // the whole status object
+  unsigned polls = 0;      // polls made so far
+  std::chrono::milliseconds elapsed{0};  // since wait_for_task started, by the client's clock
+  bool running() const noexcept { return status == "running"; }
+};
+
+struct TaskWaitOptions {
+  std::chrono::milliseconds interval{500};       // after the first poll
+  std::chrono::milliseconds max_interval{5'000}; // the interval doubles up to this
+  std::chrono::milliseconds timeout{600'000};    // from the start, on the monotonic clock
+  // Called after every poll (on the transport's thread; do not block there).
+  std::function<void(const TaskStatus&)> on_progress;
 };
 
 class Client {
@@ -231,6 +296,23 @@ class Client {
 
   const ClientOptions& options() const noexcept;
   http::TransportStats transport_stats() const;
+
+  // Runs the calls with at most `limit` of them on the wire at once (0: all at once); values in
+  // order, or the first failure in order.
+  Future<std::vector<Response>> async_gather(std::vector<Call> calls, std::size_t limit = 0);
+
+  // The GET cache. A key is the request target under the base URL as the client sends it:
+  // "/nodes/pve/qemu?full=1" (path and query, percent-encoded).
+  void invalidate(std::string_view key);
+  void invalidate_prefix(std::string_view prefix);  // "/nodes/pve" drops "/nodes/pve/..." too
+  void clear_cache();
+  CacheStats cache_stats() const;
+
+  // Polls GET /nodes/{node}/tasks/{upid}/status until the task stops: at once, then after
+  // `interval`, doubling up to `max_interval`, never past `timeout`. The final status when the
+  // exit status is OK; Error{Kind::task} when it is not or the deadline passed.
+  Future<TaskStatus> async_wait_for_task(std::string upid, TaskWaitOptions options = {});
+  TaskStatus wait_for_task(std::string upid, TaskWaitOptions options = {});
 
   struct Impl;
 
