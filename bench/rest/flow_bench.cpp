@@ -4,6 +4,8 @@
 
 #include <benchmark/benchmark.h>
 
+#include <cstdlib>
+
 namespace {
 
 oasis::http::Request make_request(std::string_view target) {
@@ -26,7 +28,6 @@ void BM_raw_handler(benchmark::State& state) {
     benchmark::DoNotOptimize(res.body().data());
   }
 }
-BENCHMARK(BM_raw_handler);
 
 void BM_resource_full_flow(benchmark::State& state) {
   auto req = make_request("/resource");
@@ -41,7 +42,6 @@ void BM_resource_full_flow(benchmark::State& state) {
   }
   if (res.status() != 200 || res.body() != bench_rest::kBody) state.SkipWithError("wrong answer");
 }
-BENCHMARK(BM_resource_full_flow);
 
 // The walk alone, without the App (no route lookup, no std::function): what the squares cost.
 void BM_flow_only(benchmark::State& state) {
@@ -56,7 +56,6 @@ void BM_flow_only(benchmark::State& state) {
     benchmark::DoNotOptimize(res.body().data());
   }
 }
-BENCHMARK(BM_flow_only);
 
 // Conditional GET answered 304: the flow's most common non-trivial path.
 struct Tagged : bench_rest::Hello {
@@ -77,8 +76,19 @@ void BM_resource_conditional_304(benchmark::State& state) {
   }
   if (res.status() != 304) state.SkipWithError("wrong answer");
 }
-BENCHMARK(BM_resource_conditional_304);
 
 }  // namespace
 
-BENCHMARK_MAIN();
+// OASIS_BENCH_ITERATIONS=N runs every benchmark exactly N times (no calibration runs), so that
+// an instruction count under callgrind divides into a cost per call.
+int main(int argc, char** argv) {
+  const char* fixed = std::getenv("OASIS_BENCH_ITERATIONS");
+  for (auto [name, fn] : {std::pair{"BM_raw_handler", &BM_raw_handler}, std::pair{"BM_resource_full_flow", &BM_resource_full_flow}, std::pair{"BM_flow_only", &BM_flow_only}, std::pair{"BM_resource_conditional_304", &BM_resource_conditional_304}}) {
+    auto* b = benchmark::RegisterBenchmark(name, fn);
+    if (fixed) b->Iterations(std::atoll(fixed));
+  }
+  benchmark::Initialize(&argc, argv);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -1,7 +1,13 @@
 // Route binding, CORS and the debug trace around the decision flow.
 #include <oasis/rest/app.hpp>
 
+#include <boost/unordered/unordered_flat_map.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
 #include <deque>
+#include <functional>
 #include <stdexcept>
 
 namespace oasis::rest {
@@ -9,8 +15,22 @@ namespace oasis::rest {
 using http::iequals;
 
 // A trie of path segments: literal children first, then one parameter child. Lookup walks the
-// request path once (backtracking only where a literal and a parameter both fit).
+// request path once (backtracking only where a literal and a parameter both fit). Templates
+// without parameters are also kept in a hash table: the trie, trying literals first at every
+// level, would find such a route before any other, so one lookup there answers first.
 struct App::Router {
+  struct PathHash {
+    using is_transparent = void;
+    // Paths differ mostly in length and in their first and last bytes; mixing those is a
+    // fraction of the cost of hashing every byte, and a collision only costs a comparison.
+    std::size_t operator()(std::string_view s) const noexcept {
+      std::uint64_t head = 0, tail = 0;
+      std::memcpy(&head, s.data(), std::min<std::size_t>(s.size(), 8));
+      if (s.size() > 8) std::memcpy(&tail, s.data() + s.size() - std::min<std::size_t>(s.size() - 8, 8), std::min<std::size_t>(s.size() - 8, 8));
+      std::uint64_t h = (head * 0x9E3779B97F4A7C15ull) ^ (tail * 0xC2B2AE3D27D4EB4Full) ^ (s.size() * 0x165667B19E3779F9ull);
+      return static_cast<std::size_t>(h ^ (h >> 29));
+    }
+  };
   struct Node {
     std::vector<std::pair<std::string, std::size_t>> literals;
     std::size_t param = npos;  // child node for "{name}"
@@ -26,6 +46,20 @@ struct App::Router {
 
   std::vector<Node> nodes{1};
   std::deque<Route> routes;  // a deque: plans keep their addresses as routes are added
+  boost::unordered_flat_map<std::string, std::size_t, PathHash, std::equal_to<>> statics;
+  // With only a few, comparing the path to each is cheaper than hashing it.
+  static constexpr std::size_t few_statics = 8;
+  std::vector<const Route*> static_list;
+  // The parameter values of a match; only the first (route's parameter count) are written.
+  struct Values {
+    std::string_view operator[](std::size_t i) const noexcept { return {data[i], size[i]}; }
+    void set(std::size_t i, std::string_view v) noexcept {
+      data[i] = v.data();
+      size[i] = v.size();
+    }
+    const char* data[Context::max_params];
+    std::size_t size[Context::max_params];
+  };
 
   static std::string_view next_segment(std::string_view& path) {
     // path starts after a '/'
@@ -66,18 +100,30 @@ struct App::Router {
     if (r.param_names.size() > Context::max_params) throw std::invalid_argument("too many path parameters in " + r.path_template);
     if (nodes[node].route != npos) throw std::invalid_argument("route registered twice: " + r.path_template);
     nodes[node].route = routes.size();
+    if (r.param_names.empty()) {
+      statics.emplace(r.path_template, routes.size());
+      routes.push_back(std::move(r));
+      static_list.push_back(&routes.back());
+      return;
+    }
     routes.push_back(std::move(r));
   }
 
   // Finds the route for `path` and the parameter values, in template order.
-  const Route* match(std::string_view path, std::array<std::string_view, Context::max_params>& values) const {
+  const Route* match(std::string_view path, Values& values) const {
     if (path.empty() || path.front() != '/') return nullptr;
+    if (statics.size() <= few_statics) {
+      for (const Route* r : static_list)
+        if (r->path_template == path) return r;
+    } else if (auto it = statics.find(path); it != statics.end()) {
+      return &routes[it->second];
+    }
     std::size_t count = 0;
     return match_from(0, path.substr(1), path.size() > 1, values, count);
   }
 
   const Route* match_from(std::size_t node, std::string_view rest, bool more,
-                          std::array<std::string_view, Context::max_params>& values, std::size_t& count) const {
+                          Values& values, std::size_t& count) const {
     if (!more) return nodes[node].route == npos ? nullptr : &routes[nodes[node].route];
     bool after = rest.find('/') != std::string_view::npos;
     auto tail = rest;
@@ -85,8 +131,8 @@ struct App::Router {
     for (const auto& [lit, idx] : nodes[node].literals)
       if (lit == seg)
         if (auto* r = match_from(idx, tail, after, values, count)) return r;
-    if (nodes[node].param != npos && !seg.empty() && count < values.size()) {
-      values[count++] = seg;
+    if (nodes[node].param != npos && !seg.empty() && count < Context::max_params) {
+      values.set(count++, seg);
       if (auto* r = match_from(nodes[node].param, tail, after, values, count)) return r;
       --count;
     }
@@ -137,7 +183,7 @@ void App::handle(const http::Request& request, http::Response& response) {
     case TraceMode::always: ctx.set_tracing(true); break;
     case TraceMode::on_request: ctx.set_tracing(request.header("X-Oasis-Trace") == "1"); break;
   }
-  std::array<std::string_view, Context::max_params> values;
+  Router::Values values;
   const auto* route = router_->match(request.path(), values);
   if (!route) {
     response.status(404);

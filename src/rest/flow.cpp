@@ -96,10 +96,15 @@ std::string_view to_string(Square s) noexcept { return info(s).name; }
 
 namespace {
 
-// The answer a square is known to give for this resource and method, if any.
-std::optional<bool> known_answer(const SquareInfo& sq, Callbacks overrides, M m) noexcept {
+// The answer a square is known to give for this resource and method, if any. `conditional`
+// false: the request carries none of the four conditional header fields, so the squares that
+// only ask whether one was sent answer no.
+std::optional<bool> known_answer(const SquareInfo& sq, Callbacks overrides, M m, bool conditional) noexcept {
   if (sq.folds_unless != 0 && (overrides & sq.folds_unless) == 0) return sq.folded_answer;
   switch (sq.id) {
+    case S::g8: case S::h7: case S::h10: case S::i12: case S::l13:
+      if (!conditional) return false;
+      return std::nullopt;
     // B12 with the default known_methods: the answer depends on the method alone.
     case S::b12:
       if (!(overrides & bit(Callback::known_methods))) return default_known_methods.has(m);
@@ -118,24 +123,24 @@ std::optional<bool> known_answer(const SquareInfo& sq, Callbacks overrides, M m)
   }
 }
 
-Next resolve(Next n, Callbacks overrides, M m) noexcept {
+Next resolve(Next n, Callbacks overrides, M m, bool conditional) noexcept {
   while (n.is_square()) {
     const auto& sq = info(n.square());
-    auto answer = known_answer(sq, overrides, m);
+    auto answer = known_answer(sq, overrides, m, conditional);
     if (!answer) break;
     n = *answer ? sq.on_true : sq.on_false;
   }
   return n;
 }
 
-MethodPlan compile_method(Callbacks overrides, M m) {
+MethodPlan compile_method(Callbacks overrides, M m, bool conditional) {
   MethodPlan p;
   for (const auto& sq : kSquares) {
     auto i = static_cast<std::size_t>(sq.id);
-    p.on_true[i] = resolve(sq.on_true, overrides, m);
-    p.on_false[i] = resolve(sq.on_false, overrides, m);
+    p.on_true[i] = resolve(sq.on_true, overrides, m, conditional);
+    p.on_false[i] = resolve(sq.on_false, overrides, m, conditional);
   }
-  p.start = resolve(Next(S::b13), overrides, m);
+  p.start = resolve(Next(S::b13), overrides, m, conditional);
   std::array<bool, square_count> seen{};
   std::vector<Square> stack;
   if (p.start.is_square()) stack.push_back(p.start.square());
@@ -158,7 +163,10 @@ MethodPlan compile_method(Callbacks overrides, M m) {
 Plan compile_plan(Callbacks overrides) {
   Plan p;
   p.overrides = overrides;
-  for (std::size_t m = 0; m < method_count; ++m) p.methods[m] = compile_method(overrides, static_cast<M>(m));
+  for (std::size_t m = 0; m < method_count; ++m) {
+    p.methods[m] = compile_method(overrides, static_cast<M>(m), true);
+    p.unconditional[m] = compile_method(overrides, static_cast<M>(m), false);
+  }
   return p;
 }
 
@@ -206,23 +214,34 @@ enum class F : std::uint8_t {
 };
 
 struct RequestFields {
-  std::array<std::string_view, static_cast<std::size_t>(F::count)> value{};
+  // Only the entries whose bit is set in `present` are written (and read): most requests carry
+  // none of these fields, and clearing the array would cost more than finding them.
+  struct View {
+    const char* data;
+    std::size_t size;
+  };
+  std::array<View, static_cast<std::size_t>(F::count)> value;
   std::uint16_t present = 0;
 
   void set(F f, std::string_view v) noexcept {
     auto bit = static_cast<std::uint16_t>(1u << static_cast<unsigned>(f));
     if (present & bit) return;  // the first field of a name, as Headers::get does
     present |= bit;
-    value[static_cast<std::size_t>(f)] = v;
+    value[static_cast<std::size_t>(f)] = {v.data(), v.size()};
+  }
+  std::string_view get(F f) const noexcept {
+    if (!(present & (1u << static_cast<unsigned>(f)))) return {};
+    const auto& v = value[static_cast<std::size_t>(f)];
+    return {v.data, v.size};
   }
   // Field names compare case-insensitively; `lower` is the name in lower case. Inlined here
   // because this runs for every header of every request.
+  // Setting bit 0x20 lowers a letter and leaves '-' and digits alone; of the characters a field
+  // name may hold (RFC 9110 tchar, which the parser enforces) only 'A' and 'a' become 'a', and
+  // so on, so for the names below (letters and '-') this is an exact case-insensitive match.
   static bool is(std::string_view name, std::string_view lower) noexcept {
-    for (std::size_t i = 0; i < name.size(); ++i) {
-      char c = name[i];
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + ('a' - 'A'));
-      if (c != lower[i]) return false;
-    }
+    for (std::size_t i = 0; i < name.size(); ++i)
+      if ((name[i] | 0x20) != lower[i]) return false;
     return true;
   }
   explicit RequestFields(const http::Headers& headers) noexcept {
@@ -250,6 +269,11 @@ struct RequestFields {
   }
 };
 
+constexpr std::uint16_t field_bit(F f) noexcept { return static_cast<std::uint16_t>(1u << static_cast<unsigned>(f)); }
+// The fields whose presence alone the plan's conditional squares ask about.
+constexpr std::uint16_t conditional_fields =
+    field_bit(F::if_match) | field_bit(F::if_none_match) | field_bit(F::if_modified_since) | field_bit(F::if_unmodified_since);
+
 // Whether a response already has a field, without scanning an empty header block.
 bool has_field(const http::Response& res, std::string_view name) {
   return !res.header_block().empty() && res.has_header(name);
@@ -266,7 +290,9 @@ struct Flow {
 
   static int run(const Plan& plan, Resource& resource, Context& ctx) {
     Flow f{resource, ctx, plan, RequestFields(ctx.request_.headers()), {}, {}, {}, {}, {}, {}};
-    const MethodPlan& mp = plan.for_method(ctx.method());
+    // A traced request walks the full table, so that its trace shows every question the
+    // diagram asks of it, the conditional ones included.
+    const MethodPlan& mp = plan.for_request(ctx.method(), ctx.tracing_ || (f.fields.present & conditional_fields) != 0);
     Next n = mp.start;
     while (n.is_square()) {
       auto s = n.square();
@@ -294,7 +320,7 @@ struct Flow {
 
   bool calls(Callback cbk) const noexcept { return (plan.overrides & bit(cbk)) != 0; }
   M method() const noexcept { return c.method(); }
-  std::string_view header(F f) const noexcept { return fields.value[static_cast<std::size_t>(f)]; }
+  std::string_view header(F f) const noexcept { return fields.get(f); }
   bool has_header(F f) const noexcept { return (fields.present & (1u << static_cast<unsigned>(f))) != 0; }
 
   const ETag& etag() {
@@ -370,6 +396,11 @@ struct Flow {
   }
   // "Acceptable media type available?"
   bool c4() {
+    // What most clients send: everything equally welcome, so the resource's first type wins.
+    if (header(F::accept) == "*/*" && !types.empty()) {
+      c.media_type_ = types[0];
+      return true;
+    }
     auto i = choose_media_type(types, header(F::accept));
     if (i == no_choice) return false;
     c.media_type_ = types[i];
@@ -633,7 +664,9 @@ struct Flow {
       if (calls(Callback::expires))
         if (auto ex = r.expires(c)) res.header("Expires", format_http_date(*ex));
     }
-    if (c.negotiated_) add_vary();
+    if (c.negotiated_ && (c.provided_types_ > 1 || c.provided_languages_ > 1 || c.provided_charsets_ > 1 ||
+                          c.provided_encodings_ > 1 || calls(Callback::variances)))
+      add_vary();
     if (status == 200 && method() == M::GET && calls(Callback::ranges_provided) && r.ranges_provided(c))
       status = apply_range();
     if (status >= 400) {
@@ -664,6 +697,7 @@ struct Flow {
     }
   }
 
+  // Only called when something was chosen among alternatives.
   void add_vary() {
     std::string vary;
     auto add = [&](std::string_view name) {

@@ -83,7 +83,15 @@ struct MethodPlan {
 struct Plan {
   Callbacks overrides = 0;
   std::array<MethodPlan, method_count> methods;
+  // The same tables for a request without If-Match, If-None-Match, If-Modified-Since or
+  // If-Unmodified-Since (most requests): the squares asking whether one of those was sent are
+  // folded too, so such a request walks only the squares that call the resource. (A traced
+  // request always uses `methods`, so its trace lists those questions.)
+  std::array<MethodPlan, method_count> unconditional;
   const MethodPlan& for_method(http::Method m) const noexcept { return methods[static_cast<std::size_t>(m)]; }
+  const MethodPlan& for_request(http::Method m, bool conditional) const noexcept {
+    return conditional ? methods[static_cast<std::size_t>(m)] : unconditional[static_cast<std::size_t>(m)];
+  }
   // Whether some method (or this method) still evaluates square s.
   bool evaluates(Square s) const noexcept;
   bool evaluates(Square s, http::Method m) const noexcept;

@@ -161,7 +161,7 @@ class Context {
 
   // A path parameter by name; empty if the route has none of that name.
   std::string_view param(std::string_view name) const noexcept;
-  std::span<const PathParam> params() const noexcept { return {params_.data(), param_count_}; }
+  std::span<const PathParam> params() const noexcept { return {params_, param_count_}; }
 
   // A dependency by type (and name): per-request values are created on first use and kept for
   // the rest of the request; application values come from the App. Throws std::out_of_range
@@ -210,7 +210,11 @@ class Context {
 
   const http::Request& request_;
   http::Response& response_;
-  std::array<PathParam, max_params> params_{};
+  // Left uninitialised (a union member is not default-initialised): only the first
+  // param_count_ entries are ever written or read, and a Context is built for every request.
+  union {
+    PathParam params_[max_params];
+  };
   std::size_t param_count_ = 0;
 
   std::string_view media_type_, language_, charset_, encoding_ = "identity", content_type_;
