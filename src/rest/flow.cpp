@@ -285,11 +285,15 @@ struct Flow {
   Context& c;
   const Plan& plan;
   RequestFields fields;
+  // Written by the square that asks (C3, D4, E5, F6, H11, L14) before any square reads them.
   std::span<const std::string_view> types, languages, charsets, encodings;
-  Time unmodified_since{}, modified_since{};
+  Time unmodified_since, modified_since;
+
+  Flow(Resource& resource, Context& ctx, const Plan& p) noexcept
+      : r(resource), c(ctx), plan(p), fields(ctx.request_.headers()) {}
 
   static int run(const Plan& plan, Resource& resource, Context& ctx) {
-    Flow f{resource, ctx, plan, RequestFields(ctx.request_.headers()), {}, {}, {}, {}, {}, {}};
+    Flow f(resource, ctx, plan);
     // A traced request walks the full table, so that its trace shows every question the
     // diagram asks of it, the conditional ones included.
     const MethodPlan& mp = plan.for_request(ctx.method(), ctx.tracing_ || (f.fields.present & conditional_fields) != 0);
@@ -562,11 +566,14 @@ struct Flow {
   // "Multiple representations?" — for GET and HEAD, this is where the body is made.
   bool o18() {
     if (method() == M::GET || method() == M::HEAD) {
-      const auto& e = etag();
-      if (!e.value.empty()) c.response_.header("ETag", format_etag(e.value, e.weak));
-      if (const auto& lm = last_modified()) c.response_.header("Last-Modified", format_http_date(*lm));
-      if (calls(Callback::expires))
-        if (auto ex = r.expires(c)) c.response_.header("Expires", format_http_date(*ex));
+      constexpr Callbacks validators = bit(Callback::generate_etag) | bit(Callback::last_modified) | bit(Callback::expires);
+      if (plan.overrides & validators) {
+        const auto& e = etag();
+        if (!e.value.empty()) c.response_.header("ETag", format_etag(e.value, e.weak));
+        if (const auto& lm = last_modified()) c.response_.header("Last-Modified", format_http_date(*lm));
+        if (calls(Callback::expires))
+          if (auto ex = r.expires(c)) c.response_.header("Expires", format_http_date(*ex));
+      }
       r.to_body(c);
       if (c.halted()) return false;
     }
@@ -691,7 +698,7 @@ struct Flow {
       }
     }
     if (!c.language_.empty() && !res.body().empty()) res.header("Content-Language", c.language_);
-    if (!c.encoding_.empty() && c.encoding_ != "identity") {
+    if (c.provided_encodings_ != 0 && !c.encoding_.empty() && c.encoding_ != "identity") {
       res.header("Content-Encoding", c.encoding_);
       res.compress(false);  // the resource encoded the body itself
     }
