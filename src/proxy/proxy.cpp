@@ -197,8 +197,7 @@ struct Proxy::Impl {
     const bool check_response = op && opts.validate_responses;
     http::ClientRequest cr;
     cr.method.assign(req.method_name());
-    cr.target.reserve(base.size() + req.target().size());
-    cr.target.append(base).append(req.target());
+    cr.target.assign(base).append(req.target());  // (its default is "/")
     forward_request_headers(req.headers(), cr.headers, check_response);
     cr.body.assign(req.body());
     cr.timeout = opts.upstream_timeout;
