@@ -2,12 +2,15 @@
 //
 //   oasis mock api.yaml [--host 127.0.0.1] [--port 4010] [--threads N] [--state FILE] [--seed N]
 //                       [--latency 20ms|20ms-200ms] [--fail-rate 0.01] [--log requests] [--strict]
+//                       [--profile proxmox [--auth] [--user U@REALM:PW]... [--token U@REALM!ID=SECRET]...
+//                        [--task-duration 2s] [--node pve]...]
 //
 // Prints, once ready, the URL, the operations served and how long loading took.
 #include "command.hpp"
 
 #include <oasis/http/server.hpp>
 #include <oasis/mock/mock.hpp>
+#include <oasis/mock/proxmox.hpp>
 #include <oasis/mock/serve.hpp>
 #include <oasis/spec/file.hpp>
 
@@ -29,6 +32,10 @@ oasis::cli::Run setup(CLI::App& sub) {
     double fail_rate = 0;
     std::string log;
     std::string data;
+    std::string profile;  // "proxmox"
+    bool auth = false;
+    std::vector<std::string> users, tokens, nodes;
+    std::string task_duration = "2s";
   };
   auto o = std::make_shared<Options>();
   o->server.port = 4010;
@@ -45,6 +52,13 @@ oasis::cli::Run setup(CLI::App& sub) {
   sub.add_option("--latency", o->latency, "delay every answer: 20ms, or a range 20ms-200ms");
   sub.add_option("--fail-rate", o->fail_rate, "answer this share of requests (0..1) with 503")->check(CLI::Range(0.0, 1.0));
   sub.add_option("--log", o->log, "'requests': one line per request on stdout")->check(CLI::IsMember({"requests"}));
+  sub.add_option("--profile", o->profile, "answer as this product does: 'proxmox' (Proxmox VE's pveproxy; docs/proxmox.md)")
+      ->check(CLI::IsMember({"proxmox"}));
+  sub.add_flag("--auth", o->auth, "proxmox: require a ticket (POST /access/ticket) or an API token");
+  sub.add_option("--user", o->users, "proxmox: USER@REALM:PASSWORD allowed to log in (repeatable; default root@pam:oasis)");
+  sub.add_option("--token", o->tokens, "proxmox: API token USER@REALM!ID=SECRET (repeatable)");
+  sub.add_option("--task-duration", o->task_duration, "proxmox: how long every task runs: 2s, 500ms, 0")->capture_default_str();
+  sub.add_option("--node", o->nodes, "proxmox: a node of the cluster (repeatable; default pve)");
   return [o]() -> int {
     auto start = std::chrono::steady_clock::now();
     oasis::spec::LoadOptions lo;
@@ -82,7 +96,27 @@ oasis::cli::Run setup(CLI::App& sub) {
       so.log = stdout;
     }
     if (!o->latency.empty()) so.latency = oasis::mock::parse_latency(o->latency);
-    oasis::http::Server server(o->server, oasis::mock::make_handler(mock, so));
+    oasis::http::Handler handler = oasis::mock::make_handler(mock, so);
+    std::unique_ptr<oasis::mock::ProxmoxProfile> profile;
+    if (o->profile == "proxmox") {
+      oasis::mock::ProxmoxOptions po;
+      po.auth = o->auth;
+      try {
+        for (const auto& u : o->users) po.users.push_back(oasis::mock::parse_proxmox_user(u));
+        for (const auto& t : o->tokens) po.tokens.push_back(oasis::mock::parse_proxmox_token(t));
+        po.task_duration = oasis::mock::parse_task_duration(o->task_duration);
+      } catch (const std::invalid_argument& e) {
+        std::fprintf(stderr, "oasis mock: %s\n", e.what());
+        return 2;
+      }
+      if (!o->nodes.empty()) po.nodes = o->nodes;
+      profile = std::make_unique<oasis::mock::ProxmoxProfile>(*loaded.document, mock, *store, po, handler);
+      handler = profile->handler();
+    } else if (o->auth || !o->users.empty() || !o->tokens.empty() || !o->nodes.empty()) {
+      std::fprintf(stderr, "oasis mock: --auth, --user, --token and --node need --profile proxmox\n");
+      return 2;
+    }
+    oasis::http::Server server(o->server, handler);
     server.handle_signals();
     server.listen();
     auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
@@ -90,6 +124,10 @@ oasis::cli::Run setup(CLI::App& sub) {
                 loaded.document->title().c_str(), loaded.document->operations().size(),
                 mock.topology().collections().size(), ms);
     std::printf("listening on http://%s:%u%s\n", o->server.host.c_str(), server.port(), mock.router().base_path().c_str());
+    if (profile)
+      std::printf("profile proxmox: nodes %zu, %zu task operations, auth %s, tasks run %lld ms\n", o->nodes.empty() ? std::size_t(1) : o->nodes.size(),
+                  profile->task_operations(), o->auth ? "on" : "off",
+                  static_cast<long long>(oasis::mock::parse_task_duration(o->task_duration).count()));
     std::fflush(stdout);
     server.run();
     return 0;

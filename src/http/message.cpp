@@ -239,8 +239,15 @@ Deferred Response::defer() {
   return Deferred((*sink_factory_)());
 }
 
+void Response::reason(std::string_view text) {
+  reason_.assign(text.data(), text.size());
+  for (char& c : reason_)
+    if (c == '\r' || c == '\n') c = ' ';
+}
+
 void Response::clear() noexcept {
   status_ = 200;
+  reason_.clear();
   fields_.clear();
   body_.clear();
   close_ = false;

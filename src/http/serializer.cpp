@@ -122,7 +122,16 @@ bool Serializer::gzip(std::string_view in, std::string& out) {
 
 void Serializer::write(const Response& res, const SerializeOptions& opt, std::string& out) {
   const int status = res.status();
-  out += status_line(status);
+  if (res.reason().empty()) {
+    out += status_line(status);
+  } else {
+    const int shown = status < 100 || status >= 600 ? 500 : status;
+    out.append("HTTP/1.1 ");
+    append_number(out, static_cast<std::size_t>(shown));
+    out.push_back(' ');
+    out.append(res.reason());
+    out.append("\r\n");
+  }
   out.append(opt.server_line);
   out.append(opt.date_line);
   const bool keep_alive = opt.keep_alive && !res.closing();

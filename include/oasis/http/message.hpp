@@ -165,6 +165,10 @@ class Response {
  public:
   void status(int code) noexcept { status_ = code; }
   int status() const noexcept { return status_; }
+  // A reason phrase for the status line instead of the standard one (some APIs, Proxmox's
+  // pveproxy among them, put their error message there). CR and LF are replaced by spaces.
+  void reason(std::string_view text);
+  std::string_view reason() const noexcept { return reason_; }
 
   // Appends a header field. Names and values must not contain CR or LF (they are dropped if
   // they do, so a handler can never split a response).
@@ -222,6 +226,7 @@ class Response {
 
  private:
   int status_ = 200;
+  std::string reason_;
   std::string fields_;
   std::string body_;
   bool close_ = false, compress_ = true, chunked_ = false, deferred_ = false;
