@@ -9,6 +9,8 @@
 //       when_all.
 //   inventory_bench URL --mode flood --requests N [--batch B] [--connections N] [--depth D] [--path P]
 //       N GETs of P, B in flight at a time (async + when_all per batch), bodies kept but not parsed.
+//   inventory_bench URL --mode raw ...   the same flood on http::Transport alone (no Client, no
+//       Futures: a callback counts answers), to tell the transport's cost from the SDK's.
 //
 // Prints one JSON line: wall time per inventory (ms), requests timed, and this process's CPU time
 // (user + system, all threads, from getrusage) over the timed part only.
@@ -19,6 +21,8 @@
 #include <sys/resource.h>
 
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -72,7 +76,7 @@ Args parse(int argc, char** argv) {
     else throw std::invalid_argument("unknown argument " + k);
   }
   if (a.url.empty()) throw std::invalid_argument("usage: inventory_bench URL --mode seq|pool|pipe|flood ...");
-  if (a.mode != "seq" && a.mode != "pool" && a.mode != "pipe" && a.mode != "flood") throw std::invalid_argument("unknown mode " + a.mode);
+  if (a.mode != "seq" && a.mode != "pool" && a.mode != "pipe" && a.mode != "flood" && a.mode != "raw") throw std::invalid_argument("unknown mode " + a.mode);
   if (a.connections == 0 || a.connections > 256 || a.depth == 0 || a.depth > 1024 || a.batch == 0 || a.batch > 100000)
     throw std::invalid_argument("connections 1..256, depth 1..1024, batch 1..100000");
   return a;
@@ -128,10 +132,55 @@ std::size_t flood_batch(oasis::Client& api, const Args& a, std::size_t count) {
   return count;
 }
 
+// The flood on the transport alone: a batch is done when its last callback has run.
+std::size_t raw_batch(oasis::http::Transport& t, const oasis::http::Origin& origin, const Args& a, std::size_t count) {
+  struct Batch {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::size_t left;
+    std::size_t bad = 0;
+  } b;
+  b.left = count;
+  for (std::size_t i = 0; i < count; ++i) {
+    oasis::http::ClientRequest req;
+    req.target = a.path;
+    req.headers.emplace_back("Accept", "application/json");
+    t.async_send(origin, std::move(req), [&b](oasis::http::TransportError err, oasis::http::ClientResponse res) {
+      std::lock_guard lk(b.mu);
+      if (err || res.status != 200 || res.body.empty()) ++b.bad;
+      if (--b.left == 0) b.cv.notify_one();
+    });
+  }
+  std::unique_lock lk(b.mu);
+  b.cv.wait(lk, [&] { return b.left == 0; });
+  if (b.bad) throw std::runtime_error("raw flood: " + std::to_string(b.bad) + " failed");
+  return count;
+}
+
+int raw_flood(const Args& a) {
+  oasis::http::TransportOptions t;
+  t.max_connections = a.connections;
+  t.max_idle = a.connections;
+  t.pipeline_depth = a.depth;
+  oasis::http::Transport transport(t);
+  auto origin = oasis::http::Origin::parse(a.url);
+  raw_batch(transport, origin, a, std::min<std::size_t>(a.batch * 4, static_cast<std::size_t>(a.requests)));
+  const double c0 = cpu_seconds();
+  const auto t0 = std::chrono::steady_clock::now();
+  long done = 0;
+  while (done < a.requests) done += static_cast<long>(raw_batch(transport, origin, a, std::min<std::size_t>(a.batch, static_cast<std::size_t>(a.requests - done))));
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  json::object out{{"client", "oasis-transport"}, {"mode", "raw"}, {"connections", a.connections}, {"depth", a.depth},
+                   {"requests", done}, {"wall_s", wall}, {"cpu_s", cpu_seconds() - c0}};
+  std::cout << json::serialize(out) << std::endl;
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) try {
   Args a = parse(argc, argv);
+  if (a.mode == "raw") return raw_flood(a);
   oasis::client::ClientOptions o;
   o.base_url = a.url;
   const bool seq = a.mode == "seq";
@@ -139,6 +188,9 @@ int main(int argc, char** argv) try {
   o.transport.max_idle = o.transport.max_connections;
   o.transport.pipeline_depth = (a.mode == "pipe" || a.mode == "flood") ? a.depth : 1;
   o.retry.max_retries = 0;  // a benchmark must not hide failures behind retries
+  // The flood sends the same GET over and over: each must be a request of its own, as undici's
+  // are, not joined to an identical one in flight. (The inventory's GETs all differ.)
+  if (a.mode == "flood") o.coalesce_gets = false;
   oasis::Client api(o);
 
   json::object out{{"client", "oasis"}, {"mode", a.mode}, {"connections", o.transport.max_connections},
