@@ -1,4 +1,5 @@
-// mock/store.cpp — items by concrete path, in memory and optionally in SQLite (WAL, FULL sync).
+// mock/store.cpp — items by concrete path, in memory and optionally in SQLite (WAL, FULL sync),
+// written by one commit thread that groups the writes queued meanwhile into one transaction.
 #include <oasis/mock/store.hpp>
 
 #include <boost/json/parse.hpp>
@@ -7,12 +8,16 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <set>
+#include <thread>
 
 namespace oasis::mock {
 
@@ -63,6 +68,117 @@ struct Store::Impl {
   sqlite3*& db = database.p;
   Statement upsert, remove_tree, remove_all, add_mark, remove_marks;
   std::set<std::string, std::less<>> marks;
+
+  // Group commit. Writers queue an Op (under `mu`, so the queue is in the same order as the
+  // memory side) and get its ticket; the commit thread takes everything queued, writes it in one
+  // transaction (one fsync), then marks those tickets durable and calls back their waiters.
+  struct Op {
+    enum Kind : unsigned char { upsert, remove, mark } kind = upsert;
+    std::shared_ptr<const Item> item;  // upsert: what to write (its body is the stored text)
+    std::string key;                   // remove: the subtree's path; mark: the key
+  };
+  std::mutex qmu;
+  std::condition_variable work_cv, durable_cv;
+  std::vector<Op> queue;
+  std::vector<std::pair<Commit, std::function<void(bool)>>> waiting;
+  Commit enqueued = 0, durable = 0;  // under qmu
+  Commit settled = 0;                // durable, and its waiters called back
+  Commit failed_from = 0;            // the first ticket the state file refused (0: none)
+  std::string failure;
+  std::atomic<bool> broken{false};
+  bool stopping = false;
+  std::thread committer;
+
+  Commit enqueue(Op op) {
+    std::lock_guard lock(qmu);
+    queue.push_back(std::move(op));
+    work_cv.notify_one();
+    return ++enqueued;
+  }
+  void refuse_if_broken() const {
+    if (broken.load(std::memory_order_relaxed)) throw StoreError("state file: an earlier write failed; the state is read-only now");
+  }
+  bool ok_for(Commit c) const { return failed_from == 0 || c < failed_from; }
+
+  // One transaction for the whole batch; false (and rolled back) if SQLite refused any of it.
+  bool write_batch(const std::vector<Op>& ops) {
+    try {
+      exec("BEGIN IMMEDIATE");
+      for (const auto& op : ops) {
+        switch (op.kind) {
+          case Op::upsert: {
+            const Item& it = *op.item;
+            sqlite3_bind_text(upsert.s, 1, it.path.data(), static_cast<int>(it.path.size()), SQLITE_STATIC);
+            sqlite3_bind_int64(upsert.s, 2, static_cast<sqlite3_int64>(it.seq));
+            sqlite3_bind_text(upsert.s, 3, it.body.data(), static_cast<int>(it.body.size()), SQLITE_STATIC);
+            sqlite3_bind_text(upsert.s, 4, it.etag.data(), static_cast<int>(it.etag.size()), SQLITE_STATIC);
+            sqlite3_bind_int64(upsert.s, 5, static_cast<sqlite3_int64>(it.modified));
+            step_done(upsert);
+            break;
+          }
+          case Op::remove:
+            sqlite3_bind_text(remove_tree.s, 1, op.key.data(), static_cast<int>(op.key.size()), SQLITE_STATIC);
+            step_done(remove_tree);
+            break;
+          case Op::mark:
+            sqlite3_bind_text(add_mark.s, 1, op.key.data(), static_cast<int>(op.key.size()), SQLITE_STATIC);
+            step_done(add_mark);
+            break;
+        }
+      }
+      exec("COMMIT");  // durable from here on (WAL, synchronous=FULL): one fsync for the batch
+      return true;
+    } catch (const StoreError& e) {
+      sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+      std::lock_guard lock(qmu);
+      if (failure.empty()) failure = e.what();
+      return false;
+    }
+  }
+
+  void commit_loop() {
+    std::vector<Op> batch;
+    std::vector<std::pair<Commit, std::function<void(bool)>>> ready;
+    for (;;) {
+      Commit last;
+      {
+        std::unique_lock lock(qmu);
+        work_cv.wait(lock, [&] { return !queue.empty() || stopping; });
+        if (queue.empty()) return;  // stopping, and everything queued is written
+        batch.swap(queue);
+        last = enqueued;
+      }
+      const Commit first = last - batch.size() + 1;
+      const bool ok = write_batch(batch);
+      batch.clear();  // drops the batch's references to items before waking anyone
+      {
+        std::lock_guard lock(qmu);
+        if (!ok) {
+          if (failed_from == 0) failed_from = first;
+          broken = true;
+        }
+        durable = last;
+        auto keep = std::partition(waiting.begin(), waiting.end(), [&](const auto& w) { return w.first > last; });
+        std::move(keep, waiting.end(), std::back_inserter(ready));
+        waiting.erase(keep, waiting.end());
+      }
+      durable_cv.notify_all();
+      for (auto& [c, done] : ready) done(ok_for(c));
+      ready.clear();
+      {
+        std::lock_guard lock(qmu);
+        settled = last;
+      }
+      durable_cv.notify_all();
+    }
+  }
+
+  void wait(Commit c) {
+    if (c == 0) return;
+    std::unique_lock lock(qmu);
+    durable_cv.wait(lock, [&] { return durable >= c; });
+    if (!ok_for(c)) throw StoreError(failure.empty() ? std::string("state file: write failed") : failure);
+  }
 
   [[noreturn]] void fail(const char* what) const {
     throw StoreError(std::string("state file: ") + what + ": " + (db ? sqlite3_errmsg(db) : "no database"));
@@ -143,7 +259,8 @@ Store::Store(const std::string& path) : impl_(std::make_unique<Impl>()) {
       item->path = reinterpret_cast<const char*>(sqlite3_column_text(q.s, 0));
       item->seq = static_cast<std::uint64_t>(sqlite3_column_int64(q.s, 1));
       boost::system::error_code ec;
-      item->value = boost::json::parse(reinterpret_cast<const char*>(sqlite3_column_text(q.s, 2)), ec);
+      item->body.assign(reinterpret_cast<const char*>(sqlite3_column_text(q.s, 2)), static_cast<std::size_t>(sqlite3_column_bytes(q.s, 2)));
+      item->value = boost::json::parse(item->body, ec);
       if (ec) throw StoreError("state file: item " + item->path + " is not valid JSON");
       item->etag = reinterpret_cast<const char*>(sqlite3_column_text(q.s, 3));
       item->modified = static_cast<std::time_t>(sqlite3_column_int64(q.s, 4));
@@ -165,9 +282,19 @@ Store::Store(const std::string& path) : impl_(std::make_unique<Impl>()) {
     im.prepare(q, "SELECT key FROM marks");
     while (sqlite3_step(q.s) == SQLITE_ROW) im.marks.insert(reinterpret_cast<const char*>(sqlite3_column_text(q.s, 0)));
   }
+  im.committer = std::thread([&im] { im.commit_loop(); });
 }
 
-Store::~Store() = default;
+Store::~Store() {
+  auto& im = *impl_;
+  if (!im.committer.joinable()) return;
+  {
+    std::lock_guard lock(im.qmu);
+    im.stopping = true;
+  }
+  im.work_cv.notify_one();
+  im.committer.join();  // writes everything still queued first
+}
 
 bool Store::persistent() const noexcept { return impl_->db != nullptr; }
 
@@ -199,42 +326,75 @@ std::size_t Store::count(std::string_view collection) const {
 }
 
 std::shared_ptr<const Item> Store::put(std::string_view path, boost::json::value value) {
+  Commit c = 0;
+  auto item = put_pending(path, std::move(value), c);
+  impl_->wait(c);
+  return item;
+}
+
+std::size_t Store::erase(std::string_view path) {
+  Commit c = 0;
+  std::size_t n = erase_pending(path, c);
+  impl_->wait(c);
+  return n;
+}
+
+std::shared_ptr<const Item> Store::put_pending(std::string_view path, boost::json::value value, Commit& commit) {
   auto& im = *impl_;
-  std::unique_lock lock(im.mu);
+  commit = 0;
   auto item = std::make_shared<Item>();
   item->path.assign(path.data(), path.size());
+  item->body = boost::json::serialize(value);  // outside the lock: the costly part of a write
+  item->value = std::move(value);
+  item->modified = std::time(nullptr);
+  std::unique_lock lock(im.mu);
+  im.refuse_if_broken();
   auto old = im.items.find(path);
-  item->seq = old != im.items.end() ? old->second->seq : im.next_seq;
+  const bool created = old == im.items.end();
+  item->seq = created ? im.next_seq : old->second->seq;
   std::uint64_t ver = im.version + 1;
   item->etag = Impl::make_etag(item->seq, ver);
-  item->modified = std::time(nullptr);
-  item->value = std::move(value);
-  if (im.db) {
-    std::string text = boost::json::serialize(item->value);
-    sqlite3_bind_text(im.upsert.s, 1, item->path.data(), static_cast<int>(item->path.size()), SQLITE_STATIC);
-    sqlite3_bind_int64(im.upsert.s, 2, static_cast<sqlite3_int64>(item->seq));
-    sqlite3_bind_text(im.upsert.s, 3, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
-    sqlite3_bind_text(im.upsert.s, 4, item->etag.data(), static_cast<int>(item->etag.size()), SQLITE_STATIC);
-    sqlite3_bind_int64(im.upsert.s, 5, static_cast<sqlite3_int64>(item->modified));
-    im.step_done(im.upsert);  // durable from here on (WAL, synchronous=FULL)
-  }
-  if (old == im.items.end()) ++im.next_seq;
+  std::shared_ptr<const Item> stored = std::move(item);
+  if (im.db) commit = im.enqueue({Impl::Op::upsert, stored, {}});
+  if (created) ++im.next_seq;
   im.version = ver;
-  std::shared_ptr<const Item> stored = item;
   im.remember(stored);
   return stored;
 }
 
-std::size_t Store::erase(std::string_view path) {
+std::size_t Store::erase_pending(std::string_view path, Commit& commit) {
   auto& im = *impl_;
+  commit = 0;
   std::unique_lock lock(im.mu);
-  if (im.db) {
-    sqlite3_bind_text(im.remove_tree.s, 1, path.data(), static_cast<int>(path.size()), SQLITE_STATIC);
-    im.step_done(im.remove_tree);
-  }
+  im.refuse_if_broken();
   std::size_t n = im.forget_tree(path);
-  if (n) ++im.version;
+  if (n == 0) return 0;  // memory and file hold the same paths: nothing to write either
+  if (im.db) commit = im.enqueue({Impl::Op::remove, nullptr, std::string(path)});
+  ++im.version;
   return n;
+}
+
+void Store::on_durable(Commit commit, std::function<void(bool)> done) {
+  auto& im = *impl_;
+  bool ok;
+  {
+    std::lock_guard lock(im.qmu);
+    if (im.durable < commit) {
+      im.waiting.emplace_back(commit, std::move(done));
+      return;
+    }
+    ok = im.ok_for(commit);
+  }
+  done(ok);
+}
+
+void Store::wait_durable(Commit commit) { impl_->wait(commit); }
+
+void Store::sync() {
+  auto& im = *impl_;
+  std::unique_lock lock(im.qmu);
+  const Commit last = im.enqueued;
+  im.durable_cv.wait(lock, [&] { return im.settled >= last; });
 }
 
 boost::json::object Store::export_all() const {
@@ -254,25 +414,43 @@ void Store::import_all(const boost::json::object& state) {
     if (key.empty() || key[0] != '/') throw StoreError("state: keys must be paths starting with '/', got '" + std::string(key) + "'");
   }
   std::unique_lock lock(im.mu);
+  im.refuse_if_broken();
+  const std::uint64_t ver = im.version + 1;
+  const std::time_t now = std::time(nullptr);
+  std::vector<std::shared_ptr<const Item>> fresh;
+  fresh.reserve(state.size());
+  for (const auto& [key, value] : state) {
+    auto item = std::make_shared<Item>();
+    item->path = std::string(key);
+    item->seq = fresh.size() + 1;
+    item->etag = Impl::make_etag(item->seq, ver);
+    item->modified = now;
+    item->value = value;
+    item->body = boost::json::serialize(value);
+    fresh.push_back(std::move(item));
+  }
   if (im.db) {
+    // Holding `mu`, nobody can queue more: once the commit thread has written what is queued,
+    // it is idle and the file is ours for one transaction.
+    {
+      std::unique_lock q(im.qmu);
+      im.durable_cv.wait(q, [&] { return im.durable >= im.enqueued; });
+    }
     im.exec("BEGIN IMMEDIATE");
     try {
       im.step_done(im.remove_all);
       im.step_done(im.remove_marks);
-      std::uint64_t seq = 1;
-      for (const auto& [key, value] : state) {
-        std::string text = boost::json::serialize(value);
-        std::string etag = Impl::make_etag(seq, im.version + 1);
-        sqlite3_bind_text(im.upsert.s, 1, key.data(), static_cast<int>(key.size()), SQLITE_STATIC);
-        sqlite3_bind_int64(im.upsert.s, 2, static_cast<sqlite3_int64>(seq++));
-        sqlite3_bind_text(im.upsert.s, 3, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
-        sqlite3_bind_text(im.upsert.s, 4, etag.data(), static_cast<int>(etag.size()), SQLITE_TRANSIENT);
-        sqlite3_bind_int64(im.upsert.s, 5, static_cast<sqlite3_int64>(std::time(nullptr)));
+      for (const auto& item : fresh) {
+        sqlite3_bind_text(im.upsert.s, 1, item->path.data(), static_cast<int>(item->path.size()), SQLITE_STATIC);
+        sqlite3_bind_int64(im.upsert.s, 2, static_cast<sqlite3_int64>(item->seq));
+        sqlite3_bind_text(im.upsert.s, 3, item->body.data(), static_cast<int>(item->body.size()), SQLITE_STATIC);
+        sqlite3_bind_text(im.upsert.s, 4, item->etag.data(), static_cast<int>(item->etag.size()), SQLITE_STATIC);
+        sqlite3_bind_int64(im.upsert.s, 5, static_cast<sqlite3_int64>(item->modified));
         im.step_done(im.upsert);
       }
       im.exec("COMMIT");
     } catch (...) {
-      im.exec("ROLLBACK");
+      sqlite3_exec(im.db, "ROLLBACK", nullptr, nullptr, nullptr);
       throw;
     }
   }
@@ -280,30 +458,24 @@ void Store::import_all(const boost::json::object& state) {
   im.ordered.clear();
   im.children.clear();
   im.marks.clear();
-  im.next_seq = 1;
-  ++im.version;
-  for (const auto& [key, value] : state) {
-    auto item = std::make_shared<Item>();
-    item->path = std::string(key);
-    item->seq = im.next_seq++;
-    item->etag = Impl::make_etag(item->seq, im.version);
-    item->modified = std::time(nullptr);
-    item->value = value;
-    im.remember(std::move(item));
-  }
+  im.next_seq = fresh.size() + 1;
+  im.version = ver;
+  for (auto& item : fresh) im.remember(std::move(item));
 }
 
 void Store::clear() { import_all({}); }
 
 bool Store::mark(std::string_view key) {
   auto& im = *impl_;
-  std::unique_lock lock(im.mu);
-  if (im.marks.count(key)) return false;
-  if (im.db) {
-    sqlite3_bind_text(im.add_mark.s, 1, key.data(), static_cast<int>(key.size()), SQLITE_STATIC);
-    im.step_done(im.add_mark);
+  Commit c = 0;
+  {
+    std::unique_lock lock(im.mu);
+    if (im.marks.count(key)) return false;
+    im.refuse_if_broken();
+    if (im.db) c = im.enqueue({Impl::Op::mark, nullptr, std::string(key)});
+    im.marks.insert(std::string(key));
   }
-  im.marks.insert(std::string(key));
+  im.wait(c);
   return true;
 }
 

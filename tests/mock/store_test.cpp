@@ -9,8 +9,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 using namespace oasis::mock;
 namespace json = boost::json;
@@ -191,6 +194,108 @@ TEST(StorePersistent, MarksPersistAndClearForgetsThem) {
     EXPECT_FALSE(s.mark("seeded /pets"));  // remembered across the restart
     s.clear();
     EXPECT_TRUE(s.mark("seeded /pets"));
+  }
+  std::filesystem::remove(db);
+}
+
+TEST(Store, ItemsCarryTheirSerialisedBody) {
+  Store s;
+  auto a = s.put("/pets/1", json::parse(R"({"id":1,"name":"a","tags":["x"]})"));
+  EXPECT_EQ(json::parse(a->body), a->value);
+  EXPECT_EQ(s.get("/pets/1")->body, json::serialize(a->value));
+  s.import_all(json::parse(R"({"/pets/2":{"id":2}})").as_object());
+  EXPECT_EQ(s.get("/pets/2")->body, R"({"id":2})");
+}
+
+TEST(Store, InMemoryWritesAreDurableAtOnce) {
+  Store s;
+  Commit c = 7;
+  s.put_pending("/pets/1", json::value(1), c);
+  EXPECT_EQ(c, 0u);
+  bool called = false;
+  s.on_durable(c, [&](bool ok) { called = ok; });
+  EXPECT_TRUE(called);
+}
+
+TEST(StorePersistent, PendingWritesAreVisibleAtOnceAndCalledBackWhenDurable) {
+  auto db = temp_db("pending");
+  {
+    Store s(db);
+    std::vector<Commit> commits;
+    for (int i = 0; i < 50; ++i) {
+      Commit c = 0;
+      s.put_pending("/log/" + std::to_string(i), json::value(i), c);
+      ASSERT_GT(c, 0u);
+      if (!commits.empty()) EXPECT_GT(c, commits.back());  // tickets follow the order of writes
+      commits.push_back(c);
+      EXPECT_TRUE(s.get("/log/" + std::to_string(i)));  // readers see it before it is durable
+    }
+    Commit gone = 0;
+    EXPECT_EQ(s.erase_pending("/log/0", gone), 1u);
+    ASSERT_GT(gone, commits.back());
+    std::mutex mu;
+    std::condition_variable cv;
+    int done = 0, failed = 0;
+    for (Commit c : commits)
+      s.on_durable(c, [&](bool ok) {
+        std::lock_guard lock(mu);
+        ++done;
+        if (!ok) ++failed;
+        cv.notify_all();
+      });
+    {
+      std::unique_lock lock(mu);
+      ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(30), [&] { return done == 50; }));
+    }
+    EXPECT_EQ(failed, 0);
+    s.wait_durable(gone);
+  }
+  Store s(db);
+  EXPECT_FALSE(s.get("/log/0"));
+  for (int i = 1; i < 50; ++i) EXPECT_TRUE(s.get("/log/" + std::to_string(i))) << i;
+  std::filesystem::remove(db);
+}
+
+TEST(StorePersistent, ConcurrentWritersAreGroupCommittedAndAllSurviveKill9) {
+  // 16 writer threads in a child process; each reports a write through the pipe only after
+  // put() returned (durable). The parent kills the child mid-stream: every reported write must
+  // be in the file. The writers share fsyncs, so together they make far more writes than one.
+  auto db = temp_db("group-kill9");
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(fds[0]);
+    Store s(db);
+    std::vector<std::thread> writers;
+    for (int t = 0; t < 16; ++t)
+      writers.emplace_back([&s, t, fd = fds[1]] {
+        for (int i = 0;; ++i) {
+          int code = t * 1000000 + i;
+          s.put("/w/" + std::to_string(t) + "/" + std::to_string(i), json::value(code));
+          if (write(fd, &code, sizeof code) != sizeof code) _exit(1);
+        }
+      });
+    for (auto& w : writers) w.join();
+    _exit(0);
+  }
+  close(fds[1]);
+  std::vector<int> acked;
+  int v;
+  while (acked.size() < 1600 && read(fds[0], &v, sizeof v) == sizeof v) acked.push_back(v);
+  kill(pid, SIGKILL);
+  while (read(fds[0], &v, sizeof v) == sizeof v) acked.push_back(v);
+  close(fds[0]);
+  int st;
+  waitpid(pid, &st, 0);
+  ASSERT_TRUE(WIFSIGNALED(st));
+  ASSERT_GE(acked.size(), 1600u);
+  Store s(db);
+  for (int code : acked) {
+    std::string path = "/w/" + std::to_string(code / 1000000) + "/" + std::to_string(code % 1000000);
+    auto item = s.get(path);
+    ASSERT_TRUE(item) << "acknowledged write " << path << " lost";
+    EXPECT_EQ(item->value.as_int64(), code);
   }
   std::filesystem::remove(db);
 }
