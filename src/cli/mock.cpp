@@ -130,6 +130,7 @@ oasis::cli::Run setup(CLI::App& sub) {
                   static_cast<long long>(oasis::mock::parse_task_duration(o->task_duration).count()));
     std::fflush(stdout);
     server.run();
+    store->sync();  // writes still being committed answer their connections before those go
     return 0;
   };
 }

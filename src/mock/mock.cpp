@@ -344,6 +344,24 @@ struct Mock::Impl {
     if (p.media && !p.generated.empty() && p.success != 204) res.body(p.media->type == "*/*" ? "application/json" : p.media->type, p.generated);
   }
 
+  // Sends `res` once the write `commit` is durable. In a server the thread goes on answering
+  // other requests meanwhile, so the store's group commit can gather the writes made in between
+  // into one fsync; elsewhere (no server to defer to) it waits here.
+  void send_when_durable(Commit commit, http::Response& res) const {
+    if (commit == 0) return;
+    http::Deferred later = res.defer();
+    if (!later) return store.wait_durable(commit);
+    store.on_durable(commit, [later](bool ok) mutable {
+      later.dispatch([later, ok]() mutable {
+        if (!ok) {
+          later.response().clear();
+          problem(later.response(), 500, "the write could not be made durable; the state file is read-only now");
+        }
+        later.finish();
+      });
+    });
+  }
+
   void item_headers(const Item& item, http::Response& res) const {
     res.header("ETag", item.etag);
     res.header("Last-Modified", http::format_http_date(item.modified));
@@ -361,7 +379,8 @@ void Mock::Impl::list(const Plan& p, const spec::Operation& op, const spec::Requ
   auto items = store.list(concrete);
   // Query parameters that name item fields filter; paging parameters page.
   std::int64_t limit = -1, offset = 0, page = -1, per_page = 30;
-  json::array out;
+  std::vector<const Item*> kept;
+  kept.reserve(items.size());
   for (const auto& it : items) {
     bool keep = true;
     for (const auto& [name, value] : v.query) {
@@ -373,7 +392,7 @@ void Mock::Impl::list(const Plan& p, const spec::Operation& op, const spec::Requ
           json::serialize(*field) != (value.is_string() ? std::string(value.as_string()) : json::serialize(value)))
         keep = false;
     }
-    if (keep) out.push_back(it->value);
+    if (keep) kept.push_back(it.get());
   }
   auto num = [&](const char* name, std::int64_t& into) {
     if (auto* q = v.query.if_contains(name); q && q->is_int64()) into = q->as_int64();
@@ -388,16 +407,34 @@ void Mock::Impl::list(const Plan& p, const spec::Operation& op, const spec::Requ
       limit = per_page;
     }
   }
+  std::size_t from = 0, to = kept.size();
   if (offset > 0 || limit >= 0) {
-    json::array paged;
-    for (std::int64_t i = std::max<std::int64_t>(offset, 0); i < static_cast<std::int64_t>(out.size()) && (limit < 0 || static_cast<std::int64_t>(paged.size()) < limit); ++i)
-      paged.push_back(out[static_cast<std::size_t>(i)]);
-    out = std::move(paged);
+    from = std::min<std::size_t>(static_cast<std::size_t>(std::max<std::int64_t>(offset, 0)), kept.size());
+    if (limit >= 0) to = std::min<std::size_t>(to, from + static_cast<std::size_t>(limit));
   }
-  res.header("X-Total-Count", std::to_string(items.size()));
+  char total[24];
+  auto tr = std::to_chars(total, total + sizeof total, items.size());
+  res.header("X-Total-Count", std::string_view(total, static_cast<std::size_t>(tr.ptr - total)));
   // The list as the operation declares it: an array, or an object holding one.
   schema::SchemaRef s = p.media ? schema::resolve(p.media->schema) : nullptr;
-  if (!s || (schema::info(s).types & schema::type_array)) return answer(res, p.success, out);
+  if (!s || (schema::info(s).types & schema::type_array)) {
+    // The items' bodies were serialised when stored: the array is their concatenation, written
+    // straight into the response's buffer.
+    res.status(p.success);
+    res.header("Content-Type", "application/json");
+    std::string& out = res.body_buffer();
+    out.clear();
+    out.push_back('[');
+    for (std::size_t i = from; i < to; ++i) {
+      if (i != from) out.push_back(',');
+      out += kept[i]->body;
+    }
+    out.push_back(']');
+    return;
+  }
+  json::array out;
+  out.reserve(to - from);
+  for (std::size_t i = from; i < to; ++i) out.push_back(kept[i]->value);
   json::value body = p.generated.empty() ? json::value(json::object{}) : p.generated_value;
   if (body.is_object()) {
     for (const auto& prop : schema::info(s).properties) {
@@ -556,12 +593,13 @@ void Mock::Impl::handle(const http::Request& req, http::Response& res) const {
       json::value id = new_id(c, body);
       std::string key = std::string(path) + "/" + id_text(id);
       if (store.exists(key)) return problem(res, 409, "an item with id " + id_text(id) + " already exists");
-      auto item = store.put(key, make_item(c, key, id, body));
+      Commit commit = 0;
+      auto item = store.put_pending(key, make_item(c, key, id, body), commit);
       res.status(p.success);
       if (p.success == 201 || p.declares_201) res.header("Location", base + key);
       item_headers(*item, res);
-      if (p.media) res.body("application/json", json::serialize(item->value));
-      return;
+      if (p.media) res.body("application/json", item->body);
+      return send_when_durable(commit, res);
     }
     return answer_generated(p, res);
   }
@@ -579,7 +617,7 @@ void Mock::Impl::handle(const http::Request& req, http::Response& res) const {
         if (auto t = http::parse_http_date(ims); t && item->modified <= *t) return res.status(304);
       }
       res.status(p.success);
-      return res.body("application/json", json::serialize(item->value));
+      return res.body("application/json", item->body);  // serialised once, when stored
     }
     if (!if_match.empty() && (!item || !etag_matches(if_match, item->etag, false)))
       return problem(res, 412, "the item's ETag does not match If-Match");

@@ -62,7 +62,9 @@ http::Handler make_handler(const Mock& mock, ServeOptions opts) {
       } else {
         mock.handle(req, res);
       }
-      if (opts.latency.enabled()) {
+      // An answer already deferred (a write waiting for its commit) is not deferred a second
+      // time: the engine takes one deferral per request; the disk's wait stands in for the delay.
+      if (opts.latency.enabled() && !res.deferred()) {
         auto span = (opts.latency.max - opts.latency.min).count();
         auto delay = opts.latency.min + std::chrono::milliseconds(span > 0 ? static_cast<long long>(rng() % static_cast<std::uint64_t>(span + 1)) : 0);
         if (http::Deferred later = res.defer())
