@@ -77,8 +77,6 @@ const Operation* find_op(const Document& doc, std::string_view method, std::stri
 
 const json::value& at(const json::value& v, std::string_view pointer) { return v.at_pointer(pointer); }
 
-std::string pointer_token(std::string_view s) { return oasis::schema::escape_pointer_token(s); }
-
 RequestValidation request(const Document& doc, const Operation& op, std::string_view path, std::string_view query,
                           std::string_view content_type = {}, std::string_view body = {}) {
   static std::vector<std::unique_ptr<Router>> routers;  // RouteMatch views live in the Router
@@ -205,7 +203,7 @@ TEST(ImportProxmox, EnumRangesLengthsPatternDefaultsCarriedOver) {
   EXPECT_EQ(request(*im.doc, *op, "/opts", "count=11").status, 400);
   EXPECT_EQ(request(*im.doc, *op, "/opts", "count=0").status, 400);
   EXPECT_EQ(request(*im.doc, *op, "/opts", "name=abcdef").status, 400);
-  EXPECT_EQ(request(*im.doc, *op, "/opts", "id=xab1").status, 400) << "'x' before the match is refused: anchored";
+  EXPECT_EQ(request(*im.doc, *op, "/opts", "id=1ab1").status, 400) << "a digit before the match is refused: anchored";
   EXPECT_EQ(request(*im.doc, *op, "/opts", "id=ab1x").status, 400);
 }
 
@@ -539,7 +537,7 @@ TEST(ImportProxmox, BackupServerShapedSchema) {
   ASSERT_TRUE(im.doc);
   EXPECT_EQ(im.doc->title(), "Proxmox Backup Server API");
   EXPECT_EQ(im.doc->path_count(), 8u);
-  EXPECT_EQ(im.doc->operations().size(), 9u);
+  EXPECT_EQ(im.doc->operations().size(), 10u);
   const Operation* snaps = find_op(*im.doc, "GET", "/admin/datastore/{store}/snapshots");
   ASSERT_TRUE(snaps);
   EXPECT_TRUE(request(*im.doc, *snaps, "/admin/datastore/store1/snapshots", "backup-type=vm&backup-id=100").ok());
