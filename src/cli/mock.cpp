@@ -1,7 +1,7 @@
 // cli/mock.cpp — `oasis mock SPEC`: serve a stateful, validating mock of the whole API.
 //
 //   oasis mock api.yaml [--host 127.0.0.1] [--port 4010] [--threads N] [--state FILE] [--seed N]
-//                       [--latency 20ms|20ms-200ms] [--fail-rate 0.01] [--log requests] [--strict]
+//                       [--latency 20ms|20ms-200ms] [--fail-rate 0.01] [--log requests] [--requests N] [--strict]
 //                       [--profile proxmox [--auth] [--user U@REALM:PW]... [--token U@REALM!ID=SECRET]...
 //                        [--task-duration 2s] [--node pve]...]
 //
@@ -32,6 +32,7 @@ oasis::cli::Run setup(CLI::App& sub) {
     double fail_rate = 0;
     std::string log;
     std::string data;
+    std::size_t requests = 100;
     std::string profile;  // "proxmox"
     bool auth = false;
     std::vector<std::string> users, tokens, nodes;
@@ -51,6 +52,9 @@ oasis::cli::Run setup(CLI::App& sub) {
   sub.add_option("--data", o->data, "JSON or YAML keyed by concrete path: items that replace the seed there");
   sub.add_option("--latency", o->latency, "delay every answer: 20ms, or a range 20ms-200ms");
   sub.add_option("--fail-rate", o->fail_rate, "answer this share of requests (0..1) with 503")->check(CLI::Range(0.0, 1.0));
+  sub.add_option("--requests", o->requests, "requests each thread remembers for GET /_oasis/requests (0: none)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{0}, std::size_t{100000}));
   sub.add_option("--log", o->log, "'requests': one line per request on stdout")->check(CLI::IsMember({"requests"}));
   sub.add_option("--profile", o->profile, "answer as this product does: 'proxmox' (Proxmox VE's pveproxy; docs/proxmox.md)")
       ->check(CLI::IsMember({"proxmox"}));
@@ -75,6 +79,7 @@ oasis::cli::Run setup(CLI::App& sub) {
     oasis::mock::MockOptions mo;
     mo.seed = o->seed;
     mo.seed_items = o->seed_items;
+    mo.requests = o->requests;
     if (!o->data.empty()) {
       auto d = oasis::spec::read_json_or_yaml(o->data);
       if (!d.value) {

@@ -1,7 +1,10 @@
 // mock/mock.cpp — routing, validation and the collection/item/sub-resource behaviours.
 #include <oasis/mock/mock.hpp>
 
+#include <oasis/mock/record.hpp>
+
 #include <oasis/http/date.hpp>
+#include <oasis/rest/conditional.hpp>
 #include <oasis/spec/problem.hpp>
 #include <oasis/spec/request.hpp>
 
@@ -76,24 +79,6 @@ void problem(http::Response& res, int status, std::string detail, std::vector<sc
   res.body(spec::problem_content_type, spec::problem_body(p));
 }
 
-// Whether a (percent-encoded) ETag list matches an ETag (weak comparison for If-None-Match).
-bool etag_matches(std::string_view list, std::string_view etag, bool weak) {
-  if (list.find('*') != std::string_view::npos) return true;
-  auto strip = [&](std::string_view t) {
-    while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.remove_prefix(1);
-    while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.remove_suffix(1);
-    if (weak && t.substr(0, 2) == "W/") t.remove_prefix(2);
-    return t;
-  };
-  while (!list.empty()) {
-    auto comma = list.find(',');
-    if (strip(list.substr(0, comma)) == etag) return true;
-    if (comma == std::string_view::npos) break;
-    list.remove_prefix(comma + 1);
-  }
-  return false;
-}
-
 }  // namespace
 
 // What the mock does for one operation, decided at load.
@@ -120,6 +105,7 @@ struct Mock::Impl {
   MockOptions opt;
   Topology topology;
   spec::Router router;
+  mutable Recorder recorder;  // for /_oasis/requests and /_oasis/metrics
   std::vector<Plan> plans;  // by Operation::index
   // Concrete collection paths known to be seeded (a cache of the store's marks, so the common
   // case takes a shared lock and no write).
@@ -128,7 +114,7 @@ struct Mock::Impl {
   mutable std::atomic<std::uint64_t> next_id{1000};
 
   Impl(const spec::Document& d, Store& s, MockOptions o)
-      : doc(d), store(s), opt(std::move(o)), topology(d), router(d, opt.router) {
+      : doc(d), store(s), opt(std::move(o)), topology(d), router(d, opt.router), recorder(d, opt.requests) {
     plans.resize(doc.operations().size());
     for (const auto& op : doc.operations()) plan(op, plans[op.index]);
   }
@@ -368,6 +354,9 @@ struct Mock::Impl {
   }
 
   void handle(const http::Request& req, http::Response& res) const;
+  // What handle() does; tells which operation matched and, for a refused request, its
+  // violations (serialised, only when requests are remembered).
+  void serve(const http::Request& req, http::Response& res, const spec::Operation*& matched, std::string& violations) const;
   std::function<void()> reset_to_seed;  // Mock::reset, for the admin API
   void admin(const http::Request& req, http::Response& res) const;
   bool prefer(const spec::Operation& op, std::string_view header, http::Response& res) const;
@@ -487,6 +476,27 @@ void Mock::Impl::admin(const http::Request& req, http::Response& res) const {
     res.header("Allow", "GET, HEAD, PUT, DELETE");
     return problem(res, 405, "the state allows GET, PUT and DELETE");
   }
+  if (what == "requests" && (method == http::Method::GET || method == http::Method::HEAD)) {
+    std::size_t limit = recorder.ring();
+    std::string_view q = req.query();
+    while (!q.empty()) {
+      auto amp = q.find('&');
+      std::string_view kv = q.substr(0, amp);
+      q = amp == std::string_view::npos ? std::string_view{} : q.substr(amp + 1);
+      if (kv.substr(0, 6) != "limit=") continue;
+      std::size_t n = 0;
+      auto r = std::from_chars(kv.data() + 6, kv.data() + kv.size(), n);
+      if (r.ec != std::errc() || r.ptr != kv.data() + kv.size())
+        return problem(res, 400, "limit: expected a whole number, got '" + std::string(kv.substr(6)) + "'");
+      limit = n;
+    }
+    json::object o{{"capacity_per_thread", recorder.ring()}, {"requests", recorder.recent(limit)}};
+    return answer(res, 200, o);
+  }
+  if (what == "metrics" && (method == http::Method::GET || method == http::Method::HEAD)) {
+    res.status(200);
+    return res.body("text/plain; version=0.0.4; charset=utf-8", recorder.metrics());
+  }
   problem(res, 404, "no such admin resource: " + std::string(req.path()));
 }
 
@@ -532,6 +542,22 @@ bool Mock::Impl::prefer(const spec::Operation& op, std::string_view header, http
 
 void Mock::Impl::handle(const http::Request& req, http::Response& res) const {
   if (req.path().substr(0, 8) == "/_oasis/") return admin(req, res);
+  const auto start = std::chrono::steady_clock::now();
+  const spec::Operation* matched = nullptr;
+  std::string violations;
+  serve(req, res, matched, violations);
+  Recorder::Entry e;
+  e.method = req.method_name();
+  e.target = req.target();
+  e.op = matched;
+  e.status = res.status();
+  e.duration = std::chrono::steady_clock::now() - start;
+  e.violations = violations;
+  recorder.record(e);
+}
+
+void Mock::Impl::serve(const http::Request& req, http::Response& res, const spec::Operation*& matched,
+                       std::string& violations) const {
   spec::RouteMatch m;
   router.find(req.method(), req.path(), m);
   if (m.status == spec::RouteStatus::not_found) return problem(res, 404, "no operation of the API matches this path");
@@ -541,6 +567,7 @@ void Mock::Impl::handle(const http::Request& req, http::Response& res) const {
   }
   const spec::Operation& op = *m.operation;
   const Plan& p = plans[op.index];
+  matched = &op;
 
   spec::RequestInput in;
   in.path_params = {m.params.data(), m.params.size()};
@@ -550,6 +577,12 @@ void Mock::Impl::handle(const http::Request& req, http::Response& res) const {
   in.has_body = !req.body().empty() || req.headers().has("Content-Length") || req.headers().has("Transfer-Encoding");
   auto v = spec::validate_request(op, in);
   if (!v.ok()) {
+    if (recorder.ring()) {
+      json::array list;
+      for (const auto& viol : v.violations) list.push_back(json::object{{"pointer", viol.instance_pointer}, {"message", viol.message}});
+      if (list.empty()) list.push_back(json::object{{"pointer", ""}, {"message", "status " + std::to_string(v.status)}});
+      violations = json::serialize(list);
+    }
     auto pr = spec::problem_from(v);
     // The document's own 4xx for bad input, when it declares one.
     if (v.status == 400)
@@ -598,7 +631,14 @@ void Mock::Impl::handle(const http::Request& req, http::Response& res) const {
       res.status(p.success);
       if (p.success == 201 || p.declares_201) res.header("Location", base + key);
       item_headers(*item, res);
-      if (p.media) res.body("application/json", item->body);
+      if (p.media) {
+        // The created item when the response describes it, else the operation's own answer
+        // (Proxmox answers a create with null).
+        if (!p.media->schema || schema::is_valid(p.media->schema, item->value, schema::Direction::response))
+          res.body("application/json", item->body);
+        else if (!p.generated.empty())
+          res.body(p.media->type == "*/*" ? "application/json" : p.media->type, p.generated);
+      }
       return send_when_durable(commit, res);
     }
     return answer_generated(p, res);
@@ -607,20 +647,35 @@ void Mock::Impl::handle(const http::Request& req, http::Response& res) const {
   if (p.role == Role::item) {
     const Collection& c = *p.collection;
     auto item = store.get(path);
-    std::string_view if_match = req.header("If-Match");
+    // Preconditions, by the rest module's rules (RFC 9110 §13.2.2). They are ignored when the
+    // request would not succeed without them (a missing item is 404 except for a PUT or POST,
+    // which creates it).
+    if (item || method == http::Method::PUT || method == http::Method::POST) {
+      if (rest::ConditionalFields cf = rest::conditional_fields(req); cf.any()) {
+        rest::Validators current;
+        if (item) {
+          std::string_view tag = item->etag;
+          if (tag.size() >= 2 && tag.front() == '"' && tag.back() == '"') tag = tag.substr(1, tag.size() - 2);
+          current = {true, {tag, false}, rest::Time(std::chrono::seconds(item->modified))};
+        }
+        switch (rest::evaluate_preconditions(req.method(), cf, current)) {
+          case rest::Precondition::not_modified:
+            item_headers(*item, res);
+            return res.status(304);
+          case rest::Precondition::failed:
+            if (item) item_headers(*item, res);
+            return problem(res, 412, "a precondition of the request (If-Match, If-None-Match or If-Unmodified-Since) does not hold for the item");
+          case rest::Precondition::proceed:
+            break;
+        }
+      }
+    }
     if (method == http::Method::GET) {
       if (!item) return problem(res, 404, "no such item: " + std::string(path));
       item_headers(*item, res);
-      if (auto inm = req.header("If-None-Match"); !inm.empty()) {
-        if (etag_matches(inm, item->etag, true)) return res.status(304);
-      } else if (auto ims = req.header("If-Modified-Since"); !ims.empty()) {
-        if (auto t = http::parse_http_date(ims); t && item->modified <= *t) return res.status(304);
-      }
       res.status(p.success);
       return res.body("application/json", item->body);  // serialised once, when stored
     }
-    if (!if_match.empty() && (!item || !etag_matches(if_match, item->etag, false)))
-      return problem(res, 412, "the item's ETag does not match If-Match");
     if (method == http::Method::DELETE) {
       if (!item) return problem(res, 404, "no such item: " + std::string(path));
       store.erase(path);
@@ -628,8 +683,16 @@ void Mock::Impl::handle(const http::Request& req, http::Response& res) const {
       if (p.success != 204 && p.media && !p.generated.empty()) res.body("application/json", p.generated);
       return;
     }
-    if (method == http::Method::PUT || method == http::Method::PATCH) {
+    // PUT replaces or creates, PATCH merges, POST on an item path creates it when it is missing
+    // (Proxmox creates API tokens so); a POST on an existing item is an action on it.
+    if (method == http::Method::PUT || method == http::Method::PATCH || (method == http::Method::POST && !item)) {
       if (!item && method == http::Method::PATCH) return problem(res, 404, "no such item: " + std::string(path));
+      if (!item && !c.parent_item.empty()) {
+        // A new item of a nested collection needs the item it lives under.
+        std::string_view parent = first_segments(path, segment_count(c.parent_item));
+        if (const Collection* pc = topology.collection_of_item(c.parent_item)) ensure_seeded(*pc, parent_template(parent));
+        if (!store.exists(parent)) return problem(res, 404, "no such item: " + std::string(parent));
+      }
       json::value id(std::string(last_segment(path)));
       json::value next;
       if (method == http::Method::PATCH) {
@@ -641,7 +704,14 @@ void Mock::Impl::handle(const http::Request& req, http::Response& res) const {
       auto stored = store.put(path, std::move(next));
       item_headers(*stored, res);
       res.status(!item && p.declares_201 ? 201 : p.success);
-      if (p.media) res.body("application/json", json::serialize(stored->value));
+      // The stored item when the response describes it, else the operation's own answer
+      // (Proxmox answers a PUT with null).
+      if (p.media) {
+        if (!p.media->schema || schema::is_valid(p.media->schema, stored->value, schema::Direction::response))
+          res.body("application/json", stored->body);
+        else if (!p.generated.empty())
+          res.body(p.media->type == "*/*" ? "application/json" : p.media->type, p.generated);
+      }
       return;
     }
     return answer_generated(p, res);
@@ -695,6 +765,18 @@ void Mock::load_data() {
 Mock::~Mock() = default;
 
 void Mock::handle(const http::Request& req, http::Response& res) const { impl_->handle(req, res); }
+
+void Mock::record_outside(const http::Request& req, int status, std::chrono::nanoseconds took) const {
+  spec::RouteMatch m;
+  impl_->router.find(req.method(), req.path(), m);
+  Recorder::Entry e;
+  e.method = req.method_name();
+  e.target = req.target();
+  e.op = m.status == spec::RouteStatus::found ? m.operation : nullptr;
+  e.status = status;
+  e.duration = took;
+  impl_->recorder.record(e);
+}
 const Topology& Mock::topology() const noexcept { return impl_->topology; }
 const spec::Router& Mock::router() const noexcept { return impl_->router; }
 

@@ -53,12 +53,14 @@ http::Handler make_handler(const Mock& mock, ServeOptions opts) {
       // One generator per thread: no lock, and still reproducible for a given seed and thread.
       thread_local std::mt19937_64 rng(opts.seed ^ std::hash<std::thread::id>{}(std::this_thread::get_id()));
       if (opts.fail_rate > 0 && std::uniform_real_distribution<double>(0, 1)(rng) < opts.fail_rate) {
+        const auto start = std::chrono::steady_clock::now();
         spec::Problem p;
         p.status = 503;
         p.detail = "a failure simulated by --fail-rate";
         res.status(503);
         res.header("Retry-After", "1");
         res.body(spec::problem_content_type, spec::problem_body(p));
+        mock.record_outside(req, 503, std::chrono::steady_clock::now() - start);
       } else {
         mock.handle(req, res);
       }

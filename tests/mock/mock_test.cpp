@@ -8,6 +8,13 @@
 
 #include <support/specs.hpp>
 
+#include <cmath>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <thread>
+
 using namespace oasis;
 namespace json = boost::json;
 
@@ -397,4 +404,176 @@ TEST_F(MockTest, DataReplacesTheSeedForAPath) {
   EXPECT_EQ(call("GET", "/nodes/pve1/vms/100").status, 404);
   mock_->reset();
   EXPECT_EQ(call("GET", "/nodes/pve1/vms/100").status, 200);
+}
+
+namespace {
+
+// One request straight to a Mock, with its strings kept alive by the caller.
+int answer(const mock::Mock& m, std::string_view method, std::string_view target) {
+  http::Request req;
+  req.set_method(method);
+  req.set_target(target);
+  http::Response res;
+  m.handle(req, res);
+  return res.status();
+}
+
+}  // namespace
+
+TEST_F(MockTest, RequestsRememberTheLastNWithTheirValidation) {
+  auto r = spec::Document::load_string(kApi, "test.yaml");
+  ASSERT_TRUE(r.ok());
+  doc_ = std::move(r.document);
+  mock::MockOptions mo;
+  mo.requests = 4;
+  mock_ = std::make_unique<mock::Mock>(*doc_, store_, mo);
+  std::string node(call("GET", "/nodes").json().as_array()[0].at("node").as_string());
+  call("GET", "/nodes/" + node);
+  call("GET", "/nowhere");
+  call("POST", "/nodes/" + node + "/vms", R"({"name":"","memory":"lots"})");
+  call("GET", "/nodes/" + node + "/vms?limit=1");
+  call("GET", "/_oasis/health");  // the admin API is not recorded
+
+  auto got = call("GET", "/_oasis/requests");
+  ASSERT_EQ(got.status, 200) << got.body;
+  auto list = got.json().at("requests").as_array();
+  ASSERT_EQ(list.size(), 4u);  // the ring holds 4: the first GET /nodes is gone
+  // Newest first.
+  EXPECT_EQ(list[0].at("path").as_string(), "/nodes/" + node + "/vms?limit=1");
+  EXPECT_EQ(list[0].at("route").as_string(), "/nodes/{node}/vms");
+  EXPECT_EQ(list[0].at("method").as_string(), "GET");
+  EXPECT_EQ(list[0].at("status").as_int64(), 200);
+  EXPECT_TRUE(list[0].at("valid").as_bool());
+  EXPECT_FALSE(list[0].as_object().contains("violations"));
+  EXPECT_GE(list[0].at("duration_ms").as_double(), 0.0);
+  EXPECT_GT(list[0].at("time").as_double(), 1.7e9);
+
+  const auto& invalid = list[1].as_object();
+  EXPECT_EQ(invalid.at("method").as_string(), "POST");
+  EXPECT_EQ(invalid.at("status").as_int64(), 422);  // the document's own 4xx for bad input
+  EXPECT_FALSE(invalid.at("valid").as_bool());
+  std::set<std::string> pointers;
+  for (const auto& v : invalid.at("violations").as_array()) {
+    pointers.insert(std::string(v.at("pointer").as_string()));
+    EXPECT_FALSE(v.at("message").as_string().empty());
+  }
+  EXPECT_EQ(pointers, (std::set<std::string>{"/body/name", "/body/memory"}));
+
+  EXPECT_EQ(list[2].at("status").as_int64(), 404);
+  EXPECT_TRUE(list[2].at("route").is_null());
+  EXPECT_EQ(list[2].at("operation").as_string(), "");
+  EXPECT_EQ(list[3].at("path").as_string(), "/nodes/" + node);
+
+  auto two = call("GET", "/_oasis/requests?limit=2").json().at("requests").as_array();
+  ASSERT_EQ(two.size(), 2u);
+  EXPECT_EQ(two[0], list[0]);
+  EXPECT_EQ(call("GET", "/_oasis/requests?limit=many").status, 400);
+}
+
+TEST_F(MockTest, RequestsFromManyThreadsAreMergedNewestFirst) {
+  auto r = spec::Document::load_string(kApi, "test.yaml");
+  ASSERT_TRUE(r.ok());
+  doc_ = std::move(r.document);
+  mock::MockOptions mo;
+  mo.requests = 8;
+  mock_ = std::make_unique<mock::Mock>(*doc_, store_, mo);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([this, t] {
+      std::string target = "/nodes?thread=" + std::to_string(t);
+      for (int i = 0; i < 200; ++i) answer(*mock_, "GET", target);
+    });
+  // A reader at the same time sees whole records.
+  for (int i = 0; i < 20; ++i) {
+    auto list = call("GET", "/_oasis/requests").json().at("requests").as_array();
+    for (const auto& e : list) EXPECT_EQ(std::string_view(e.at("path").as_string()).substr(0, 14), "/nodes?thread=");
+  }
+  for (auto& th : threads) th.join();
+  answer(*mock_, "GET", "/nodes?last");
+  auto list = call("GET", "/_oasis/requests").json().at("requests").as_array();
+  ASSERT_EQ(list.size(), 8u);
+  EXPECT_EQ(list[0].at("path").as_string(), "/nodes?last");
+  auto all = call("GET", "/_oasis/requests?limit=1000").json().at("requests").as_array();
+  EXPECT_EQ(all.size(), 8u * 4 + 1);  // each thread keeps its own last 8
+  for (std::size_t i = 1; i < all.size(); ++i) EXPECT_LE(all[i].at("time").as_double(), all[i - 1].at("time").as_double());
+
+  // Counters are kept even without a ring.
+  auto metrics = call("GET", "/_oasis/metrics").body;
+  EXPECT_NE(metrics.find("oasis_mock_requests_total{method=\"GET\",route=\"/nodes\",status=\"200\"} 801\n"), std::string::npos) << metrics;
+}
+
+TEST_F(MockTest, MetricsArePrometheusText) {
+  auto r = spec::Document::load_string(kApi, "test.yaml");
+  ASSERT_TRUE(r.ok());
+  doc_ = std::move(r.document);
+  mock::MockOptions mo;
+  mo.requests = 0;  // counters do not need the ring
+  mock_ = std::make_unique<mock::Mock>(*doc_, store_, mo);
+  std::string node(call("GET", "/nodes").json().as_array()[0].at("node").as_string());
+  std::string vms = "/nodes/" + node + "/vms";
+  for (int i = 0; i < 3; ++i) call("GET", vms);
+  call("POST", vms, R"({"vmid":4242,"name":"m","memory":64})");
+  call("POST", vms, R"({"name":""})");
+  call("GET", vms + "/999999");
+  call("DELETE", "/nodes");
+  call("GET", "/nowhere");
+  EXPECT_TRUE(call("GET", "/_oasis/requests").json().at("requests").as_array().empty());
+
+  auto got = call("GET", "/_oasis/metrics");
+  ASSERT_EQ(got.status, 200);
+  EXPECT_EQ(got.res.header("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
+  // Every line is a comment (# HELP name text / # TYPE name type) or a sample
+  // name{label="value",...} number; every sample belongs to a family declared before it.
+  const std::regex help(R"(# HELP ([a-zA-Z_:][a-zA-Z0-9_:]*) .+)");
+  const std::regex type(R"(# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram|summary|untyped))");
+  const std::regex sample(
+      R"(([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*")(,[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*")*\})? ([-+]?[0-9.eE+-]+|\+Inf|NaN))");
+  std::map<std::string, std::string> types;
+  std::map<std::string, double> values;  // whole sample text before the value → value
+  std::vector<std::pair<double, double>> buckets;  // le, count
+  std::istringstream in(got.body);
+  std::string line;
+  ASSERT_FALSE(got.body.empty());
+  ASSERT_EQ(got.body.back(), '\n');
+  while (std::getline(in, line)) {
+    std::smatch m;
+    if (std::regex_match(line, m, help)) continue;
+    if (std::regex_match(line, m, type)) {
+      EXPECT_FALSE(types.count(m[1])) << "declared twice: " << line;
+      types[m[1]] = m[2];
+      continue;
+    }
+    ASSERT_TRUE(std::regex_match(line, m, sample)) << "not a sample: '" << line << "'";
+    std::string name = m[1];
+    std::string family = name;
+    for (std::string_view suffix : {"_bucket", "_sum", "_count"})
+      if (!types.count(family) && family.size() > suffix.size() && family.ends_with(suffix))
+        family = family.substr(0, family.size() - suffix.size());
+    ASSERT_TRUE(types.count(family)) << "no # TYPE before " << line;
+    double value = std::stod(m[5]);
+    values[line.substr(0, line.rfind(' '))] = value;
+    if (name.ends_with("_bucket")) {
+      auto le = line.substr(line.find("le=\"") + 4);
+      le = le.substr(0, le.find('"'));
+      buckets.push_back({le == "+Inf" ? INFINITY : std::stod(le), value});
+    }
+  }
+  EXPECT_EQ(types["oasis_mock_requests_total"], "counter");
+  EXPECT_EQ(types["oasis_mock_request_duration_seconds"], "histogram");
+  EXPECT_EQ(values[R"(oasis_mock_requests_total{method="GET",route="/nodes/{node}/vms",status="200"})"], 3);
+  EXPECT_EQ(values[R"(oasis_mock_requests_total{method="POST",route="/nodes/{node}/vms",status="201"})"], 1);
+  EXPECT_EQ(values[R"(oasis_mock_requests_total{method="POST",route="/nodes/{node}/vms",status="422"})"], 1);
+  EXPECT_EQ(values[R"(oasis_mock_requests_total{method="GET",route="/nodes/{node}/vms/{vmid}",status="404"})"], 1);
+  EXPECT_EQ(values[R"x(oasis_mock_requests_total{method="DELETE",route="(unmatched)",status="405"})x"], 1);
+  EXPECT_EQ(values[R"x(oasis_mock_requests_total{method="GET",route="(unmatched)",status="404"})x"], 1);
+  // Cumulative buckets, ending with +Inf == _count == every mocked request (9).
+  ASSERT_GE(buckets.size(), 2u);
+  for (std::size_t i = 1; i < buckets.size(); ++i) {
+    EXPECT_GT(buckets[i].first, buckets[i - 1].first);
+    EXPECT_GE(buckets[i].second, buckets[i - 1].second);
+  }
+  EXPECT_TRUE(std::isinf(buckets.back().first));
+  EXPECT_EQ(buckets.back().second, 9);
+  EXPECT_EQ(values["oasis_mock_request_duration_seconds_count"], 9);
+  EXPECT_GT(values["oasis_mock_request_duration_seconds_sum"], 0);
 }

@@ -63,3 +63,45 @@ paths:
   so.fail_rate = 1.5;
   EXPECT_THROW(mock::make_handler(m, so), std::invalid_argument);
 }
+
+TEST(MockServe, SimulatedFailuresAreCountedUnderTheirRoute) {
+  auto r = spec::Document::load_string(R"(openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /ping:
+    get:
+      operationId: ping
+      responses:
+        "200": {description: ok, content: {application/json: {schema: {type: string, example: pong}}}}
+)",
+                                       "t.yaml");
+  ASSERT_TRUE(r.ok());
+  mock::Store store;
+  mock::Mock m(*r.document, store);
+  mock::ServeOptions so;
+  so.fail_rate = 1.0;
+  auto always = mock::make_handler(m, so);
+  http::Request req;
+  req.set_method("GET");
+  req.set_target("/ping");
+  for (int i = 0; i < 2; ++i) {
+    http::Response res;
+    always(req, res);
+    ASSERT_EQ(res.status(), 503);
+  }
+  http::Request metrics;
+  metrics.set_method("GET");
+  metrics.set_target("/_oasis/metrics");
+  http::Response mres;
+  always(metrics, mres);
+  std::string body(mres.body());
+  EXPECT_NE(body.find("oasis_mock_requests_total{method=\"GET\",route=\"/ping\",status=\"503\"} 2\n"), std::string::npos) << body;
+  http::Request recent;
+  recent.set_method("GET");
+  recent.set_target("/_oasis/requests");
+  http::Response rres;
+  always(recent, rres);
+  std::string list(rres.body());
+  EXPECT_NE(list.find(R"("operation":"ping")"), std::string::npos) << list;
+  EXPECT_NE(list.find(R"("status":503)"), std::string::npos) << list;
+}

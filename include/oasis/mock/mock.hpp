@@ -13,7 +13,9 @@
 // Collections are seeded with a few deterministic items the first time they are touched.
 // `Prefer: code=NNN` / `Prefer: example=NAME` answer that declared response instead (changing
 // nothing). The admin API lives under /_oasis/: GET health, GET spec (the bundled document),
-// GET|PUT|DELETE state (export, import — a refused import changes nothing — and reset to seed).
+// GET|PUT|DELETE state (export, import — a refused import changes nothing — and reset to seed),
+// GET requests (the last N, with their validation results; ?limit=) and GET metrics
+// (Prometheus text: requests by route and status, a latency histogram) — see record.hpp.
 // Bodies that depend on no state are generated and serialised once, at load.
 //
 // Knows the spec model and the store; nothing about sockets (the server calls handle()).
@@ -25,6 +27,7 @@
 #include <oasis/spec/document.hpp>
 #include <oasis/spec/router.hpp>
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -40,6 +43,9 @@ struct MockOptions {
   // --data: {"/concrete/collection": [items...], "/concrete/item": {...}}. A collection listed
   // here starts with these items instead of generated ones; an item path is stored as given.
   boost::json::object data;
+  // Requests each serving thread remembers for GET /_oasis/requests (0: none; counters for
+  // GET /_oasis/metrics are kept either way).
+  std::size_t requests = 100;
 };
 
 class Mock {
@@ -60,6 +66,8 @@ class Mock {
   // Stores the --data items given for item paths (not already stored). Called by the
   // constructor and by reset().
   void load_data();
+  // Counts an answer given around handle() (a --fail-rate 503) in the metrics and requests.
+  void record_outside(const http::Request& req, int status, std::chrono::nanoseconds took) const;
 
   struct Impl;
 
