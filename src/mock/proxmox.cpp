@@ -149,6 +149,80 @@ bool add_pairs(std::string_view s, json::object& out) {
 
 }  // namespace
 
+// A property string ("virtio,bridge=vmbr0,firewall=1") checked against the sub-keys the importer
+// keeps in `x-proxmox-property-string`: known keys (or the default key, or a key alias such as
+// virtio=MAC), booleans, numbers, enums and ranges, required keys. "" when it is fine.
+static std::string check_property_string(const json::value* schema_json, const json::value& value) {
+  if (!schema_json || !schema_json->is_object() || !value.is_string()) return {};
+  auto* ps = schema_json->as_object().if_contains("x-proxmox-property-string");
+  if (!ps || !ps->is_object()) return {};
+  auto* props_v = ps->as_object().if_contains("properties");
+  if (!props_v || !props_v->is_object()) return {};
+  const json::object& props = props_v->as_object();
+  std::string default_key;
+  for (const auto& [k, sub] : props)
+    if (sub.is_object())
+      if (auto* d = sub.as_object().if_contains("x-proxmox-default-key"); d && (d->is_bool() ? d->as_bool() : d->is_int64() && d->as_int64() != 0))
+        default_key = std::string(k);
+  std::string_view text = value.as_string();
+  if (text.size() > 8192) return "invalid format - value too long";
+  json::object seen;
+  bool used_default = false;
+  while (!text.empty()) {
+    auto comma = text.find(',');
+    std::string_view part = text.substr(0, comma);
+    text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+    if (part.empty()) continue;
+    std::string key, val;
+    auto eq = part.find('=');
+    if (eq == std::string_view::npos) {
+      if (default_key.empty() || used_default) return "invalid format - value without key, but schema does not define a default key";
+      key = default_key, val = std::string(part), used_default = true;
+    } else {
+      key = std::string(part.substr(0, eq)), val = std::string(part.substr(eq + 1));
+    }
+    auto* sub = props.if_contains(key);
+    if (!sub || !sub->is_object()) return "invalid format - property '" + key + "' is not defined";
+    const json::object& so = sub->as_object();
+    if (auto* alias = so.if_contains("x-proxmox-alias"); alias && alias->is_string()) {
+      // virtio=MAC: the key names the model, the value is the MAC address.
+      if (auto* ka = so.if_contains("x-proxmox-key-alias"); ka && ka->is_string()) seen[ka->as_string()] = json::string(key);
+      seen[alias->as_string()] = json::string(val);
+      continue;
+    }
+    if (seen.contains(key)) return "invalid format - duplicate key in comma-separated list property: " + key;
+    std::string type;
+    if (auto* xt = so.if_contains("x-proxmox-type"); xt && xt->is_string()) type = std::string(xt->as_string());
+    else if (auto* t = so.if_contains("type"); t && t->is_string()) type = std::string(t->as_string());
+    if (type == "boolean") {
+      bool b;
+      if (!parse_bool(json::string(val), b)) return "invalid format - " + key + ": type check ('boolean') failed - got '" + val + "'";
+    } else if (type == "integer" || type == "number") {
+      double n = 0;
+      auto r = std::from_chars(val.data(), val.data() + val.size(), n);
+      bool whole = r.ec == std::errc() && r.ptr == val.data() + val.size();
+      if (!whole || (type == "integer" && val.find_first_of(".eE") != std::string::npos))
+        return "invalid format - " + key + ": type check ('" + type + "') failed - got '" + val + "'";
+      if (auto* mn = so.if_contains("minimum"); mn && mn->is_number() && n < mn->to_number<double>())
+        return "invalid format - " + key + ": value must have a minimum value of " + json::serialize(*mn);
+      if (auto* mx = so.if_contains("maximum"); mx && mx->is_number() && n > mx->to_number<double>())
+        return "invalid format - " + key + ": value must have a maximum value of " + json::serialize(*mx);
+    }
+    if (auto* en = so.if_contains("enum"); en && en->is_array()) {
+      bool found = false;
+      for (const auto& e : en->as_array())
+        if (id_text(e) == val) found = true;
+      if (!found) return "invalid format - " + key + ": value '" + val + "' does not have a value in the enumeration";
+    }
+    seen[key] = json::string(val);
+  }
+  if (auto* req = ps->as_object().if_contains("required"); req && req->is_array())
+    for (const auto& r : req->as_array())
+      if (r.is_string() && !seen.contains(r.as_string()))
+        return "invalid format - property '" + std::string(r.as_string()) + "' is missing";
+  return {};
+}
+
 std::int64_t ProxmoxProfile::Impl::wall() const { return opt.wall_clock ? opt.wall_clock() : static_cast<std::int64_t>(std::time(nullptr)); }
 
 ProxmoxProfile::Impl::Impl(const spec::Document& d, const Mock& m, Store& s, ProxmoxOptions o, http::Handler in)
@@ -188,6 +262,14 @@ void ProxmoxProfile::Impl::plan(const spec::Operation& op, OpPlan& p) {
     if (p.body) {
       auto rs = schema::resolve(p.body);
       const auto& i = schema::info(rs);
+      if (i.source && i.source->is_object())
+        if (auto* pp = i.source->as_object().if_contains("patternProperties"); pp && pp->is_object())
+          for (const auto& [pattern, sch] : pp->as_object()) {
+            try {
+              p.pattern_props.emplace_back(std::regex(std::string(pattern), std::regex::ECMAScript | std::regex::optimize), &sch);
+            } catch (const std::regex_error&) {
+            }
+          }
       p.body_allows_more = i.additional_properties_allowed &&
                            !(i.additional_properties && schema::info(schema::resolve(i.additional_properties)).always_false);
     }
@@ -341,6 +423,24 @@ void ProxmoxProfile::Impl::check_params(const OpPlan& p, Call& call, json::objec
     if (path_param) continue;  // the path's value wins
     bool in_query = false;
     schema::SchemaRef s = schema_of(name, in_query);
+    const json::value* pattern_schema = nullptr;
+    if (!s && !in_query)
+      for (const auto& [re, sch] : p.pattern_props)
+        if (std::regex_search(std::string(name), re)) {
+          pattern_schema = sch;
+          break;
+        }
+    if (pattern_schema) {
+      // Checked as a property string when it is one; the whole body's check sees it too.
+      if (value.is_int64() || value.is_uint64() || value.is_double()) value = json::string(id_text(value));
+      std::string why = check_property_string(pattern_schema, value);
+      if (!why.empty()) {
+        errors[name] = why;
+        continue;
+      }
+      checked[name] = value;
+      continue;
+    }
     const bool declared = s || in_query;
     if (!declared) {
       if (p.body && p.body_allows_more) {
@@ -373,6 +473,13 @@ void ProxmoxProfile::Impl::check_params(const OpPlan& p, Call& call, json::objec
                !(types & (schema::type_integer | schema::type_number))) {
       v = json::string(id_text(v));  // JSON numbers for string properties, as Perl sees them
       value = v;
+    }
+    if (rs && v.is_string()) {
+      std::string why = check_property_string(schema::info(rs).source, v);
+      if (!why.empty()) {
+        errors[name] = why;
+        continue;
+      }
     }
     if (rs) {
       schema::ValidateOptions vo;
@@ -485,7 +592,22 @@ void ProxmoxProfile::Impl::fallback(const http::Request& req, const Call& call, 
       (void)val;
       if (k != "data" && k != "total" && k != "changes" && k != "errors" && k != "success" && k != "message") only_envelope = false;
     }
-    if (only_envelope) return;
+    if (only_envelope) {
+      // Items the Mock generated from an enveloped item schema: listed without their envelope.
+      auto& d = v.as_object()["data"];
+      bool rewrap = false;
+      if (d.is_array())
+        for (auto& e : d.as_array())
+          if (e.is_object() && e.as_object().size() == 1 && e.as_object().contains("data")) {
+            json::value inner_v = e.as_object()["data"];
+            e = std::move(inner_v);
+            rewrap = true;
+          }
+      if (!rewrap) return;
+      res.remove_header("Content-Type");
+      res.body("application/json;charset=UTF-8", json::serialize(v));
+      return;
+    }
   }
   res.remove_header("Content-Type");
   const int keep = st;

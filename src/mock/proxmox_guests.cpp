@@ -33,7 +33,8 @@ std::int64_t int_of(const json::object& o, std::string_view k, std::int64_t d) {
   if (v->is_uint64()) return static_cast<std::int64_t>(v->as_uint64());
   if (v->is_string()) {
     std::int64_t n = d;
-    auto s = v->as_string();
+    std::string_view s = v->as_string();
+    if (s.substr(0, 8) == "current=") s.remove_prefix(8);  // memory as a property string
     std::from_chars(s.data(), s.data() + s.size(), n);
     return n;
   }

@@ -11,6 +11,7 @@
 #include <boost/json.hpp>
 
 #include <atomic>
+#include <regex>
 #include <map>
 #include <mutex>
 #include <unordered_map>
@@ -60,6 +61,9 @@ struct OpPlan {
   std::vector<const spec::Parameter*> query;
   schema::SchemaRef body = nullptr;       // the JSON body's schema (an object), if any
   bool body_allows_more = false;          // the body takes properties it does not name
+  // The body's patternProperties (net0, scsi1, … in Proxmox's "net[n]" style): the pattern and
+  // the property's schema as JSON.
+  std::vector<std::pair<std::regex, const json::value*>> pattern_props;
 };
 
 // One request, once routed, authenticated and checked.
