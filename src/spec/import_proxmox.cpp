@@ -596,7 +596,11 @@ struct Builder {
     if (auto* d = m.if_contains("description"); d && d->is_string()) {
       std::string_view text = d->get_string();
       std::string_view first = text.substr(0, text.find('\n'));
-      if (first.size() > 120) first = first.substr(0, 120);
+      if (first.size() > 120) {  // cut on a character boundary, never inside a UTF-8 sequence
+        std::size_t cut = 120;
+        while (cut > 0 && (static_cast<unsigned char>(first[cut]) & 0xC0) == 0x80) --cut;
+        first = first.substr(0, cut);
+      }
       if (!first.empty()) op["summary"] = first;
       op["description"] = text;
     }

@@ -560,3 +560,17 @@ TEST(ImportProxmox, BackupServerShapedSchema) {
   EXPECT_EQ(at(doc, "/components/securitySchemes/ticket/name"), json::value("PBSAuthCookie"));
   EXPECT_EQ(at(doc, "/paths/~1config~1datastore/post/x-proxmox-protected"), json::value(true));
 }
+
+TEST(ImportProxmox, SummaryIsTheFirstLineCutOnACharacterBoundary) {
+  std::string long_line = std::string(119, 'a') + "\xc3\xa9" + "tail";  // "é" straddles byte 120
+  json::object info{{"GET", json::object{{"method", "GET"}, {"description", long_line + "\nmore"}, {"returns", json::object{}}}}};
+  auto r = import_proxmox(apidata(node("/s", json::serialize(info))));
+  ASSERT_TRUE(r.ok()) << all(r.diagnostics);
+  const json::value& op = at(*r.document, "/paths/~1s/get");
+  EXPECT_EQ(op.at("summary"), json::value(std::string(119, 'a')));
+  EXPECT_EQ(op.at("description"), json::value(long_line + "\nmore"));
+  // the whole output is valid UTF-8 JSON
+  json::error_code ec;
+  json::parse(to_pretty_json(*r.document), ec);
+  EXPECT_FALSE(ec) << ec.message();
+}
