@@ -235,6 +235,7 @@ ProxmoxProfile::Impl::Impl(const spec::Document& d, const Mock& m, Store& s, Pro
     for (int i = 0; i < 32; ++i) opt.key.push_back(static_cast<char>(rd() & 0xFF));
   }
   base = mock.router().base_path();
+  first_node_key = "/nodes/" + opt.nodes.front();
   plans.resize(doc.operations().size());
   for (const auto& op : doc.operations()) {
     plan(op, plans[op.index]);
@@ -620,7 +621,7 @@ void ProxmoxProfile::Impl::handle(const http::Request& req, http::Response& res)
   // The admin API and anything outside the base path: the Mock as it is.
   if (path.substr(0, 8) == "/_oasis/" || (!base.empty() && path.substr(0, base.size()) != base)) return inner(req, res);
   if (any_pending.load(std::memory_order_acquire)) settle();
-  if (!opt.nodes.empty() && !store.exists("/nodes/" + opt.nodes.front())) seed_nodes();  // after a state reset
+  if (!store.exists(first_node_key)) seed_nodes();  // after a reset through /_oasis/state
 
   spec::RouteMatch m;
   mock.router().find(req.method(), path, m);

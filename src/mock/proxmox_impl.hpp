@@ -94,6 +94,7 @@ struct ProxmoxProfile::Impl {
   ProxmoxOptions opt;
   http::Handler inner;
   std::string base;                 // "/api2/json"
+  std::string first_node_key;       // "/nodes/pve": its absence means the state was reset
   std::vector<pve::OpPlan> plans;   // by Operation::index
   std::size_t task_ops = 0;
 
