@@ -232,15 +232,20 @@ void print_body(const std::string& body, const std::string& format) {
   std::fwrite(out.data(), 1, out.size(), stdout);
 }
 
-// "key=value": the value as JSON when it parses as a number, boolean or null, else a string.
+// "key=value" sends the string value; "key:=json" sends a JSON value (a number, boolean, null,
+// array or object), so digit strings such as ISBNs stay strings unless asked otherwise.
 oasis::client::Param parse_param(const std::string& kv) {
   auto eq = kv.find('=');
-  if (eq == std::string::npos || eq == 0) throw CLI::ValidationError("data", "expected key=value, got '" + kv + "'");
-  std::string key = kv.substr(0, eq), text = kv.substr(eq + 1);
-  boost::system::error_code ec;
-  json::value v = json::parse(text, ec);
-  if (ec || !(v.is_number() || v.is_bool() || v.is_null())) v = json::string(text);
-  return {key, std::move(v)};
+  if (eq == std::string::npos || eq == 0 || (eq == 1 && kv[0] == ':'))
+    throw CLI::ValidationError("data", "expected key=value or key:=json, got '" + kv + "'");
+  if (kv[eq - 1] == ':') {
+    std::string key = kv.substr(0, eq - 1), text = kv.substr(eq + 1);
+    boost::system::error_code ec;
+    json::value v = json::parse(text, ec);
+    if (ec) throw CLI::ValidationError("data", "the value of " + key + ":= is not JSON: '" + text + "'");
+    return {key, std::move(v)};
+  }
+  return {kv.substr(0, eq), json::string(kv.substr(eq + 1))};
 }
 
 oasis::cli::Run setup(CLI::App& sub) {
@@ -269,7 +274,7 @@ oasis::cli::Run setup(CLI::App& sub) {
   sub.add_option("--wait-timeout", o->wait_timeout, "seconds --wait follows a task")->capture_default_str();
   sub.add_option("method", o->method, "GET, POST, PUT, PATCH, DELETE or HEAD")->required();
   sub.add_option("path", o->path, "path under the base URL (/nodes/pve)")->required();
-  sub.add_option("data", o->data, "key=value pairs: the query for GET/DELETE, the body otherwise");
+  sub.add_option("data", o->data, "key=value (string) or key:=json pairs: the query for GET/DELETE, the body otherwise");
   return [o]() -> int {
     using namespace oasis::client;
     for (auto& m : o->method) m = static_cast<char>(std::toupper(static_cast<unsigned char>(m)));

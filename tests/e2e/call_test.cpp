@@ -120,11 +120,14 @@ TEST_F(CallE2e, GetListPrintsCompactJsonWhenNotATerminal) {
 
 TEST_F(CallE2e, PostWithKeyValueDataAndWithJson) {
   auto r = call({"--url", url_, "--body-format", "json", "POST", "/books", "isbn=9781234567897", "title=Dune",
-                 "author=Frank Herbert", "year=1965"});
+                 "author=Frank Herbert", "year:=1965",
+                 "tags:=[\"sf\"]"});
   EXPECT_EQ(r.code, 0) << r.err << r.out;
   auto created = json::parse(r.out);
   EXPECT_EQ(created.at("title").as_string(), "Dune");
-  EXPECT_EQ(created.at("year").as_int64(), 1965);  // key=value numbers go as numbers
+  EXPECT_EQ(created.at("isbn").as_string(), "9781234567897");  // key=value: a string, digits or not
+  EXPECT_EQ(created.at("year").as_int64(), 1965);               // key:=json: a number
+  EXPECT_EQ(created.at("tags").as_array().size(), 1u);
 
   r = call({"--url", url_, "POST", "/books", "--json", R"({"isbn":"9780000000002","title":"Emma","author":"Austen"})"});
   EXPECT_EQ(r.code, 0) << r.err << r.out;
@@ -149,6 +152,7 @@ TEST_F(CallE2e, ExitCodeFollowsTheStatusClass) {
   // Usage errors: 2, and nothing is sent.
   EXPECT_EQ(call({"GET", "/books"}).code, 2);
   EXPECT_EQ(call({"--url", url_, "GET", "/books", "novalue"}).code, 2);
+  EXPECT_EQ(call({"--url", url_, "GET", "/books", "limit:=notjson"}).code, 2);
   EXPECT_EQ(call({"--url", url_, "POST", "/books", "--json", "{not json"}).code, 2);
   EXPECT_EQ(call({"--url", url_, "FETCH", "/books"}).code, 2);
   EXPECT_EQ(call({"--url", url_, "--output", "xml", "GET", "/books"}).code, 2);
@@ -204,8 +208,8 @@ TEST_F(CallE2e, UrlAndSettingsFromConfigFileAndEnvironment) {
 TEST(CallE2eSpecs, PetstoreListAndCreate) {
   OASIS_REQUIRE_SPECS();
   Process mock({binary("oasis"), "mock", (specs_dir() / "oai" / "petstore-expanded.yaml").string(), "--port", "0"});
-  int port = mock.wait_for_port();
-  std::string url = "http://127.0.0.1:" + std::to_string(port) + "/api";
+  // The banner names the base URL the mock serves (the document's server path).
+  std::string url = mock.wait_for_line(R"(listening on (http://\S+))");
   auto r = call({"--url", url, "GET", "/pets"});
   EXPECT_EQ(r.code, 0) << r.err << r.out;
   EXPECT_TRUE(json::parse(r.out).is_array()) << r.out;
