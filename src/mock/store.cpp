@@ -10,8 +10,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <condition_variable>
-#include <cstdio>
 #include <cstdlib>
 #include <iterator>
 #include <map>
@@ -202,9 +202,17 @@ struct Store::Impl {
   }
 
   static std::string make_etag(std::uint64_t seq, std::uint64_t ver) {
-    char buf[48];
-    std::snprintf(buf, sizeof buf, "\"%llx-%llx\"", static_cast<unsigned long long>(seq), static_cast<unsigned long long>(ver));
-    return buf;
+    char a[16], b[16];  // 64 bits are at most 16 hex digits
+    const auto na = static_cast<std::size_t>(std::to_chars(a, a + sizeof a, seq, 16).ptr - a);
+    const auto nb = static_cast<std::size_t>(std::to_chars(b, b + sizeof b, ver, 16).ptr - b);
+    std::string tag;
+    tag.reserve(36);
+    tag += '"';
+    tag.append(a, na);
+    tag += '-';
+    tag.append(b, nb);
+    tag += '"';
+    return tag;
   }
 
   // Memory side of a write; the caller holds the exclusive lock.
@@ -212,14 +220,17 @@ struct Store::Impl {
     auto [it, inserted] = items.insert_or_assign(item->path, item);
     (void)it;
     if (inserted) ordered.insert(item->path);
-    children[std::string(parent_path(item->path))][item->seq] = std::move(item);
+    std::string_view parent = parent_path(item->path);
+    auto c = children.find(parent);  // the collection is nearly always there: no key to build
+    if (c == children.end()) c = children.emplace(std::string(parent), std::map<std::uint64_t, std::shared_ptr<const Item>>{}).first;
+    c->second[item->seq] = std::move(item);
   }
   std::size_t forget_tree(std::string_view path) {
     std::size_t n = 0;
     auto drop = [&](const std::string& p) {
       auto it = items.find(p);
       if (it == items.end()) return;
-      auto c = children.find(std::string(parent_path(p)));
+      auto c = children.find(parent_path(p));
       if (c != children.end()) {
         c->second.erase(it->second->seq);
         if (c->second.empty()) children.erase(c);
