@@ -266,6 +266,31 @@ struct Converter {
       } else if (key == "enum" && !v.is_array()) {
         out[extension_name(key)] = v;
         note(kptr, "`enum` is not an array; kept as `x-proxmox-enum`");
+      } else if ((key == "enum" || key == "default") && (type == "integer" || type == "number")) {
+        // Proxmox lists some numeric enums as strings (["1","2","4"]): numbers they are
+        out[key] = v;
+        json::value& copy = out[key];
+        bool converted = false, fits = true;
+        auto fix = [&](json::value& x) {
+          if (x.is_number()) return;
+          if (auto n = number_of(x)) {
+            x = *n;
+            converted = true;
+          } else {
+            fits = false;
+          }
+        };
+        if (copy.is_array())
+          for (auto& x : copy.get_array()) fix(x);
+        else
+          fix(copy);
+        if (!fits) {
+          out.erase(key);
+          out[extension_name(key)] = v;
+          note(kptr, "`" + std::string(key) + "` does not fit the type " + type + "; kept as `" + extension_name(key) + "`");
+        } else if (converted) {
+          note(kptr, "`" + std::string(key) + "` of a " + type + " written as strings; read as numbers");
+        }
       } else if (key == "description" || key == "title" || key == "default" || key == "enum" ||
                  key == "uniqueItems" || key == "const") {
         out[key] = v;

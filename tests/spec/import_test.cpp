@@ -574,3 +574,56 @@ TEST(ImportProxmox, SummaryIsTheFirstLineCutOnACharacterBoundary) {
   json::parse(to_pretty_json(*r.document), ec);
   EXPECT_FALSE(ec) << ec.message();
 }
+
+// The mock answers with generated values and validates requests: the imported patterns (formats,
+// property strings) must be ones the generator can satisfy, for responses and request bodies.
+TEST(ImportProxmox, GeneratedValuesOfTheImportedSchemaValidate) {
+  OASIS_REQUIRE_SPECS();
+  auto r = import_proxmox(read(oasis_test::specs_dir() / "pve-apidata.js"));
+  ASSERT_TRUE(r.ok());
+  LoadResult lr = Document::load_string(json::serialize(*r.document), "pve.json");
+  ASSERT_TRUE(lr.ok()) << all(lr.diagnostics);
+  std::size_t checked = 0;
+  std::vector<std::string> failures;
+  for (const auto& op : lr.document->operations()) {
+    std::vector<std::pair<oasis::schema::SchemaRef, std::string>> schemas;
+    if (const Response* ok = op.find_response(200))
+      for (const auto& mt : ok->content) schemas.push_back({mt.schema, mt.schema_pointer});
+    if (op.request_body)
+      for (const auto& mt : op.request_body->content) schemas.push_back({mt.schema, mt.schema_pointer});
+    for (const auto& [s, where] : schemas) {
+      if (!s) continue;
+      for (std::uint64_t seed : {1, 2, 3}) {
+        oasis::schema::GenerateOptions go;
+        go.seed = seed;
+        json::value v = oasis::schema::generate(s, go);
+        auto res = oasis::schema::validate(s, v);
+        ++checked;
+        if (!res.ok() && failures.size() < 20)
+          failures.push_back(where + " seed " + std::to_string(seed) + ": " + res.violations[0].instance_pointer + " " +
+                             res.violations[0].message + " (" + res.violations[0].schema_pointer + ")");
+      }
+    }
+  }
+  EXPECT_GT(checked, 1500u);
+  std::string text;
+  for (const auto& f : failures) text += f + "\n";
+  EXPECT_TRUE(failures.empty()) << text;
+}
+
+TEST(ImportProxmox, NumericEnumsWrittenAsStringsBecomeNumbers) {
+  auto im = import_and_load(apidata(node("/n", R"({"PUT": {"method": "PUT", "parameters": {"properties": {
+      "step": {"type": "integer", "enum": ["1", "2", "32"], "default": "32", "optional": 1},
+      "odd": {"type": "integer", "enum": ["one", 2], "optional": 1}}}, "returns": {"type": "null"}}})")));
+  ASSERT_TRUE(im.doc);
+  const json::value& p = at(*im.result.document, "/components/schemas/put_n_body/properties");
+  EXPECT_EQ(json::serialize(at(p, "/step/enum")), "[1,2,32]");
+  EXPECT_EQ(at(p, "/step/default"), json::value(32));
+  EXPECT_FALSE(p.at("odd").as_object().contains("enum"));
+  EXPECT_EQ(json::serialize(at(p, "/odd/x-proxmox-enum")), R"(["one",2])");
+  EXPECT_THAT(im.diagnostics, HasSubstr("read as numbers"));
+  const Operation* op = find_op(*im.doc, "PUT", "/n");
+  ASSERT_TRUE(op);
+  EXPECT_TRUE(request(*im.doc, *op, "/n", "", "application/x-www-form-urlencoded", "step=32").ok());
+  EXPECT_EQ(request(*im.doc, *op, "/n", "", "application/x-www-form-urlencoded", "step=3").status, 400);
+}
