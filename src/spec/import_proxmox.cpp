@@ -287,9 +287,15 @@ struct Converter {
         if (!fits) {
           out.erase(key);
           out[extension_name(key)] = v;
-          note(kptr, "`" + std::string(key) + "` does not fit the type " + type + "; kept as `" + extension_name(key) + "`");
+          note(kptr,
+               "`" + std::string(key) + "` does not fit the type " + type + "; kept as `" + extension_name(key) +
+                   "` (said once; the same happens wherever it recurs)",
+               "misfit:" + std::string(key) + type);
         } else if (converted) {
-          note(kptr, "`" + std::string(key) + "` of a " + type + " written as strings; read as numbers");
+          note(kptr,
+               "`" + std::string(key) + "` written as strings for the type " + type +
+                   "; read as numbers (said once; the same happens wherever it recurs)",
+               "strings:" + std::string(key) + type);
         }
       } else if (key == "description" || key == "title" || key == "default" || key == "enum" ||
                  key == "uniqueItems" || key == "const") {
