@@ -8,8 +8,10 @@
 //
 // Sync and async verbs, path navigation with percent-encoding, query / form / JSON data from
 // key-value lists (nulls dropped), typed errors or exceptions, auth (bearer, basic, API-key
-// header, Proxmox API token, Proxmox ticket with CSRF and renewal), and retries with
-// exponential backoff and jitter that honour Retry-After within a total-time budget.
+// header, Proxmox API token, Proxmox ticket with CSRF and renewal), retries with exponential
+// backoff and jitter that honour Retry-After within a total-time budget, a GET cache (TTL,
+// invalidation, ETag revalidation), coalescing of identical GETs in flight, a limit on
+// requests in flight, and Proxmox task polling (UPID decoding, wait_for_task).
 //
 // It stands on the http/ transport (pool, keep-alive, pipelining, TLS) and knows nothing about
 // OpenAPI documents, servers or the mock.
