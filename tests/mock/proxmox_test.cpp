@@ -202,6 +202,32 @@ TEST_F(ProxmoxTest, ParametersFromQueryFormAndJsonAreOneSet) {
   EXPECT_EQ(call("GET", "/nodes/pve/tasks?_dc=12345").status, 200) << "the cache buster is dropped, as pveproxy does";
 }
 
+TEST_F(ProxmoxTest, PropertyStringsAreCheckedByTheirSubKeys) {
+  auto err = [&](std::string net) {
+    auto a = json_call("POST", "/nodes/pve/qemu", json::object{{"vmid", 150}, {"net1", net}});
+    if (a.status == 200) return std::string();
+    EXPECT_EQ(a.status, 400) << a.body;
+    return std::string(a.json().as_object().at("errors").as_object().at("net1").as_string());
+  };
+  EXPECT_EQ(err("virtio,bridge=vmbr0,firewall=1,tag=10"), "") << "the default key (model) and known keys";
+  call("DELETE", "/nodes/pve/qemu/150");
+  advance(3s);
+  EXPECT_EQ(err("e1000=AA:BB:CC:DD:EE:FF,bridge=vmbr1"), "") << "a key alias: model e1000 with its MAC";
+  call("DELETE", "/nodes/pve/qemu/150");
+  advance(3s);
+  EXPECT_NE(err("virtio,colour=blue").find("'colour' is not defined"), std::string::npos);
+  EXPECT_NE(err("virtio,firewall=maybe").find("boolean"), std::string::npos);
+  EXPECT_NE(err("virtio,tag=5000").find("maximum"), std::string::npos);
+  EXPECT_NE(err("virtio,tag=ten").find("integer"), std::string::npos);
+  EXPECT_NE(err("token-ring").find("enumeration"), std::string::npos);
+  EXPECT_NE(err("bridge=vmbr0").find("'model' is missing"), std::string::npos);
+  EXPECT_NE(err("virtio,bridge=a,bridge=b").find("duplicate"), std::string::npos);
+  // Indexed parameters not matching any pattern are still refused.
+  auto a = form_call("POST", "/nodes/pve/qemu", "vmid=151&nett0=virtio");
+  EXPECT_EQ(a.status, 400);
+  EXPECT_TRUE(a.json().as_object().at("errors").as_object().contains("nett0"));
+}
+
 TEST_F(ProxmoxTest, TasksHaveUpidsAndRunForTheirDuration) {
   std::string upid = create_vm(100);
   std::smatch m;
