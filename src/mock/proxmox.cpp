@@ -530,18 +530,21 @@ void ProxmoxProfile::Impl::fallback(const http::Request& req, const Call& call, 
     for (const auto* q : p.query)
       if (q->name == name) in_query = true;
     if (in_query) {
-      if (!query.empty()) query += '&';
-      query += spec::percent_decode(name);  // names are plain identifiers
-      query += '=';
-      for (char c : id_text(value)) {
-        if (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == '~') {
-          query += c;
-        } else {
-          char buf[4];
-          std::snprintf(buf, sizeof buf, "%%%02X", static_cast<unsigned char>(c));
-          query += buf;
+      auto encode = [&](std::string_view text) {
+        for (char c : text) {
+          if (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == '~') {
+            query += c;
+          } else {
+            char buf[4];
+            std::snprintf(buf, sizeof buf, "%%%02X", static_cast<unsigned char>(c));
+            query += buf;
+          }
         }
-      }
+      };
+      if (!query.empty()) query += '&';
+      encode(name);
+      query += '=';
+      encode(id_text(value));
     } else if (op.request_body) {
       body_obj[name] = value;
     }
