@@ -226,7 +226,9 @@ TEST(StorePersistent, PendingWritesAreVisibleAtOnceAndCalledBackWhenDurable) {
       Commit c = 0;
       s.put_pending("/log/" + std::to_string(i), json::value(i), c);
       ASSERT_GT(c, 0u);
-      if (!commits.empty()) EXPECT_GT(c, commits.back());  // tickets follow the order of writes
+      if (!commits.empty()) {
+        EXPECT_GT(c, commits.back());  // tickets follow the order of writes
+      }
       commits.push_back(c);
       EXPECT_TRUE(s.get("/log/" + std::to_string(i)));  // readers see it before it is durable
     }
