@@ -11,6 +11,7 @@
 #include <boost/json.hpp>
 
 #include <atomic>
+#include <cctype>
 #include <charconv>
 #include <mutex>
 #include <shared_mutex>
@@ -70,6 +71,31 @@ const spec::MediaType* pick_media(const std::vector<spec::MediaType>& content) {
   return content.empty() ? nullptr : &content.front();
 }
 
+// Makes `v` valid against `s` where it is not, taking what it lacks from `defaults` (valid data
+// generated from `s`): properties that do not fit are replaced by the defaults' or removed, and
+// missing ones are filled in; when that is not enough, `v` becomes the defaults. A client's
+// write keeps every field that fits the item's schema (a date the request schema took as any
+// string, but the response schema wants as date-time, does not get stored).
+void conform(schema::SchemaRef s, json::value& v, const json::value& defaults) {
+  s = schema::resolve(s);
+  if (!s || schema::is_valid(s, v, schema::Direction::response)) return;
+  if (v.is_object() && defaults.is_object()) {
+    auto& o = v.as_object();
+    std::vector<std::string> drop;
+    for (auto& [k, val] : o) {
+      schema::SchemaRef ps = schema::property(s, k);
+      if (ps && schema::is_valid(ps, val, schema::Direction::response)) continue;
+      if (auto* d = defaults.as_object().if_contains(k)) val = *d;
+      else drop.emplace_back(k);
+    }
+    for (const auto& k : drop) o.erase(k);
+    for (const auto& [k, d] : defaults.as_object())
+      if (!o.contains(k)) o[k] = d;
+    if (schema::is_valid(s, v, schema::Direction::response)) return;
+  }
+  v = defaults;
+}
+
 void problem(http::Response& res, int status, std::string detail, std::vector<schema::Violation> errors = {}) {
   spec::Problem p;
   p.status = status;
@@ -97,6 +123,12 @@ struct Plan {
   json::value generated_value;             // that body, generated once at load
   std::string generated;                   // and serialised once
   schema::SchemaRef item_schema = nullptr; // collections and items: what an item is
+  std::string content_type = "application/json";  // of the success body (a +json type as declared)
+  bool creates = false;                    // a POST on a collection that creates one item
+  // A list whose elements are not described by the item schema: each item is made to conform
+  // to `list_items` (from `list_example`) before it is listed.
+  schema::SchemaRef list_items = nullptr;
+  json::value list_example;
 };
 
 struct Mock::Impl {
@@ -115,6 +147,7 @@ struct Mock::Impl {
 
   Impl(const spec::Document& d, Store& s, MockOptions o)
       : doc(d), store(s), opt(std::move(o)), topology(d), router(d, opt.router), recorder(d, opt.requests) {
+    for (const auto& c : topology.collections()) item_schemas.push_back(item_schema_of(c));
     plans.resize(doc.operations().size());
     for (const auto& op : doc.operations()) plan(op, plans[op.index]);
   }
@@ -137,6 +170,19 @@ struct Mock::Impl {
     return nullptr;
   }
 
+  // What an item of `c` is: what reading one answers, else creating one, else an element of
+  // the list (a bare array, or one wrapped in an object).
+  static schema::SchemaRef item_schema_of(const Collection& c) {
+    schema::SchemaRef s = success_schema(c.read);
+    if (!s) s = success_schema(c.create);
+    if (!s) s = array_items(success_schema(c.list));
+    if (!s)
+      if (auto ls = schema::resolve(success_schema(c.list)))
+        for (const auto& prop : schema::info(ls).properties)
+          if (auto a = array_items(prop.schema)) return a;
+    return s;
+  }
+
   void plan(const spec::Operation& op, Plan& p) {
     p.role = topology.role_of(op.path);
     if (p.role == Role::collection) p.collection = topology.collection_at(op.path);
@@ -152,12 +198,7 @@ struct Mock::Impl {
       p.parent = topology.collection_of_item(p.collection->parent_item);
       p.parent_segments = segment_count(p.collection->parent_item);
     }
-    if (p.collection) {
-      const auto* c = p.collection;
-      p.item_schema = success_schema(c->read);
-      if (!p.item_schema) p.item_schema = success_schema(c->create);
-      if (!p.item_schema) p.item_schema = array_items(success_schema(c->list));
-    }
+    if (p.collection) p.item_schema = item_schema_of(*p.collection);
     // The success response: 201 for a create when declared, else the lowest 2xx, else default.
     const spec::Response* chosen = nullptr;
     int best = 1000;
@@ -171,6 +212,8 @@ struct Mock::Impl {
       }
     }
     const bool is_create = p.role == Role::collection && op.method == http::Method::POST;
+    // A POST that answers a list (GitHub's "add labels to an issue") creates no single item.
+    p.creates = is_create && !array_items(success_schema(&op));
     if (is_create && p.declares_201) {
       for (const auto& r : op.responses)
         if (r.status == "201") chosen = &r, best = 201;
@@ -178,28 +221,72 @@ struct Mock::Impl {
     if (!chosen)
       for (const auto& r : op.responses)
         if (r.status == "default") chosen = &r, best = 200;
+    if (!chosen)  // only a redirect declared (GitHub's archive downloads): answer it
+      for (const auto& r : op.responses)
+        if (int st = status_number(r.status); st >= 300 && st < 400 && st < best) chosen = &r, best = st;
     p.success = chosen ? best : (op.method == http::Method::DELETE ? 204 : 200);
     if (chosen) p.media = pick_media(chosen->content);
+    if (p.media && json_media(p.media->type) && p.media->type != "*/*") p.content_type = p.media->type;
     if (p.media && p.media->schema) {
       schema::GenerateOptions g;
       g.seed = hash_of(op.pointer, opt.seed);
       p.generated_value = schema::generate(p.media->schema, g);
       p.generated = json::serialize(p.generated_value);
     }
+    // A list of elements the item schema does not describe.
+    if (p.role == Role::collection && op.method == http::Method::GET && p.media) {
+      schema::SchemaRef s = schema::resolve(p.media->schema);
+      schema::SchemaRef elements = array_items(s);
+      const json::value* example = p.generated_value.is_array() && !p.generated_value.as_array().empty()
+                                       ? &p.generated_value.as_array()[0] : nullptr;
+      if (!elements && s && p.generated_value.is_object()) {
+        for (const auto& prop : schema::info(s).properties)
+          if (auto a = array_items(prop.schema)) {
+            elements = a;
+            if (auto* arr = p.generated_value.as_object().if_contains(prop.name); arr && arr->is_array() && !arr->as_array().empty())
+              example = &arr->as_array()[0];
+            break;
+          }
+      }
+      if (elements && (!p.item_schema || schema::resolve(elements) != schema::resolve(p.item_schema))) {
+        p.list_items = elements;
+        schema::GenerateOptions g;
+        g.seed = hash_of(op.pointer, opt.seed + 1);
+        p.list_example = example ? *example : schema::generate(elements, g);
+      }
+    }
+  }
+
+  // The schema of the path parameter naming an item of `c` (null when none is declared).
+  static schema::SchemaRef id_schema(const Collection& c) {
+    const spec::Parameter* param = nullptr;
+    for (const spec::Operation* o : {c.read, c.replace, c.patch, c.remove})
+      if (o && !param) param = o->find_parameter(spec::ParameterIn::path, c.id_param);
+    return param ? schema::resolve(param->schema) : nullptr;
+  }
+
+  // Whether a value can name an item: a string or integer that fits the path parameter and
+  // needs no percent-encoding in a path ("name": "Rex" is no id for /pets/{id} with an integer
+  // id, and "\"abc\"" none for any path).
+  static bool id_fits(schema::SchemaRef ps, const json::value& v) {
+    if (!(v.is_string() || v.is_int64() || v.is_uint64())) return false;
+    if (v.is_string()) {
+      if (v.as_string().empty()) return false;
+      for (char ch : v.as_string())
+        if (!(std::isalnum(static_cast<unsigned char>(ch)) || std::string_view("-._~!$&'()*+,;=:@").find(ch) != std::string_view::npos))
+          return false;
+    }
+    return !ps || schema::is_valid(ps, v, schema::Direction::request);
   }
 
   // A new id for an item of `c`, fitting its path parameter's schema.
   json::value new_id(const Collection& c, const json::value* body) const {
-    const spec::Parameter* param = c.read ? c.read->find_parameter(spec::ParameterIn::path, c.id_param) : nullptr;
-    schema::SchemaRef ps = param ? schema::resolve(param->schema) : nullptr;
-    // A body field gives the id only when its value fits the path parameter ("name": "Rex" is
-    // no id for /pets/{id} with an integer id).
+    schema::SchemaRef ps = id_schema(c);
+    // A body field gives the id only when its value fits the path parameter.
     auto from_body = [&](std::string_view field) -> const json::value* {
       if (!body || !body->is_object()) return nullptr;
       auto* v = body->as_object().if_contains(field);
-      if (!v || !(v->is_string() || v->is_int64() || v->is_uint64())) return nullptr;
-      if (v->is_string() && (v->as_string().empty() || v->as_string().find_first_of("/?# ") != json::string::npos)) return nullptr;
-      return !ps || schema::is_valid(ps, *v, schema::Direction::request) ? v : nullptr;
+      return v && id_fits(ps, *v) ? v : nullptr;
     };
     if (auto* v = from_body(c.id_param)) return *v;
     for (const auto& alias : opt.id_aliases)
@@ -241,7 +328,11 @@ struct Mock::Impl {
       g.seed = hash_of(key, opt.seed);
       item = schema::generate(s, g);
     }
-    if (body) merge_patch(item, *body);
+    if (body) {
+      json::value defaults = item;
+      merge_patch(item, *body);
+      conform(plans_item_schema(c), item, defaults);
+    }
     if (item.is_object()) {
       // The id goes in the field named like the path parameter, else "id", when the item has
       // (or its schema declares) such a field; a numeric field gets the id as a number.
@@ -255,7 +346,11 @@ struct Mock::Impl {
         if (numeric && id.is_string()) {
           std::int64_t n = 0;
           auto sv = id.as_string();
-          if (std::from_chars(sv.data(), sv.data() + sv.size(), n).ec == std::errc()) v = n;
+          auto r = std::from_chars(sv.data(), sv.data() + sv.size(), n);
+          if (r.ec != std::errc() || r.ptr != sv.data() + sv.size()) break;  // a name is no number: keep the field's own
+          v = n;
+        } else if (!numeric && fs && !id.is_string() && (schema::info(fs).types & schema::type_string)) {
+          v = id_text(id);  // a string field gets the id as text
         }
         o[f] = std::move(v);
         break;
@@ -264,9 +359,11 @@ struct Mock::Impl {
     return item;
   }
 
+  // Found at load, by collection (an operation's plan may be for another collection when its
+  // path is both an item and a collection).
+  std::vector<schema::SchemaRef> item_schemas;  // parallel to topology.collections()
   schema::SchemaRef plans_item_schema(const Collection& c) const {
-    const spec::Operation* op = c.read ? c.read : c.list ? c.list : c.create;
-    return op ? plans[op->index].item_schema : nullptr;
+    return item_schemas[static_cast<std::size_t>(&c - topology.collections().data())];
   }
 
   // Seeds a concrete collection the first time it is touched.
@@ -304,8 +401,9 @@ struct Mock::Impl {
       json::value id;
       if (generated.is_object()) {
         const auto& o = generated.as_object();
+        schema::SchemaRef ps = id_schema(c);
         for (std::string_view f : {std::string_view(c.id_param), std::string_view("id")})
-          if (auto* v = o.if_contains(f); v && (v->is_string() || v->is_int64() || v->is_uint64()) && !id_text(*v).empty()) {
+          if (auto* v = o.if_contains(f); v && id_fits(ps, *v)) {
             id = *v;
             break;
           }
@@ -410,20 +508,29 @@ void Mock::Impl::list(const Plan& p, const spec::Operation& op, const spec::Requ
     // The items' bodies were serialised when stored: the array is their concatenation, written
     // straight into the response's buffer.
     res.status(p.success);
-    res.header("Content-Type", "application/json");
+    res.header("Content-Type", p.content_type);
     std::string& out = res.body_buffer();
     out.clear();
     out.push_back('[');
     for (std::size_t i = from; i < to; ++i) {
       if (i != from) out.push_back(',');
-      out += kept[i]->body;
+      if (!p.list_items) {
+        out += kept[i]->body;
+      } else {  // elements of another schema than the items (GitHub lists simple-user for collaborators)
+        json::value e = kept[i]->value;
+        conform(p.list_items, e, p.list_example);
+        out += json::serialize(e);
+      }
     }
     out.push_back(']');
     return;
   }
   json::array out;
   out.reserve(to - from);
-  for (std::size_t i = from; i < to; ++i) out.push_back(kept[i]->value);
+  for (std::size_t i = from; i < to; ++i) {
+    out.push_back(kept[i]->value);
+    if (p.list_items) conform(p.list_items, out.back(), p.list_example);
+  }
   json::value body = p.generated.empty() ? json::value(json::object{}) : p.generated_value;
   if (body.is_object()) {
     for (const auto& prop : schema::info(s).properties) {
@@ -434,7 +541,8 @@ void Mock::Impl::list(const Plan& p, const spec::Operation& op, const spec::Requ
       }
     }
   }
-  answer(res, p.success, body);
+  res.status(p.success);
+  res.body(p.content_type, json::serialize(body));
 }
 
 // The admin API under /_oasis/: not part of the mocked API.
@@ -621,7 +729,7 @@ void Mock::Impl::serve(const http::Request& req, http::Response& res, const spec
     }
     ensure_seeded(c, path);
     if (method == http::Method::GET) return list(p, op, v, path, res);
-    if (method == http::Method::POST) {
+    if (method == http::Method::POST && p.creates) {
       const json::value* body = v.body.is_null() ? nullptr : &v.body;
       json::value id = new_id(c, body);
       std::string key = std::string(path) + "/" + id_text(id);
@@ -635,7 +743,7 @@ void Mock::Impl::serve(const http::Request& req, http::Response& res, const spec
         // The created item when the response describes it, else the operation's own answer
         // (Proxmox answers a create with null).
         if (!p.media->schema || schema::is_valid(p.media->schema, item->value, schema::Direction::response))
-          res.body("application/json", item->body);
+          res.body(p.content_type, item->body);
         else if (!p.generated.empty())
           res.body(p.media->type == "*/*" ? "application/json" : p.media->type, p.generated);
       }
@@ -674,7 +782,8 @@ void Mock::Impl::serve(const http::Request& req, http::Response& res, const spec
       if (!item) return problem(res, 404, "no such item: " + std::string(path));
       item_headers(*item, res);
       res.status(p.success);
-      return res.body("application/json", item->body);  // serialised once, when stored
+      if (p.success == 204 || !p.media) return;  // GitHub's "is a member" checks, redirects: no body
+      return res.body(p.content_type, item->body);  // serialised once, when stored
     }
     if (method == http::Method::DELETE) {
       if (!item) return problem(res, 404, "no such item: " + std::string(path));
@@ -698,6 +807,7 @@ void Mock::Impl::serve(const http::Request& req, http::Response& res, const spec
       if (method == http::Method::PATCH) {
         next = item->value;
         if (!v.body.is_null()) merge_patch(next, v.body);
+        conform(p.item_schema, next, item->value);
       } else {
         next = make_item(c, path, id, v.body.is_null() ? nullptr : &v.body);
       }
@@ -708,7 +818,7 @@ void Mock::Impl::serve(const http::Request& req, http::Response& res, const spec
       // (Proxmox answers a PUT with null).
       if (p.media) {
         if (!p.media->schema || schema::is_valid(p.media->schema, stored->value, schema::Direction::response))
-          res.body("application/json", stored->body);
+          res.body(p.content_type, stored->body);
         else if (!p.generated.empty())
           res.body(p.media->type == "*/*" ? "application/json" : p.media->type, p.generated);
       }
@@ -721,8 +831,14 @@ void Mock::Impl::serve(const http::Request& req, http::Response& res, const spec
     if (method == http::Method::GET) {
       if (auto stored = store.get(path)) {
         item_headers(*stored, res);
+        if (!p.media || p.success == 204) return answer_generated(p, res);
         res.status(p.success);
-        return res.body("application/json", json::serialize(stored->value));
+        // What was written, as far as it fits what this GET answers.
+        if (!p.media->schema || schema::is_valid(p.media->schema, stored->value, schema::Direction::response))
+          return res.body(p.content_type, stored->body);
+        json::value body = stored->value;
+        conform(p.media->schema, body, p.generated_value);
+        return res.body(p.content_type, json::serialize(body));
       }
       // Generated, with the item's own fields where names match (a VM's name in its config).
       if (!p.media || p.generated.empty()) return answer_generated(p, res);
@@ -733,7 +849,8 @@ void Mock::Impl::serve(const http::Request& req, http::Response& res, const spec
           if (auto* from = item->value.as_object().if_contains(k); from && from->kind() == val.kind()) val = *from;
         if (!p.media->schema || !schema::is_valid(p.media->schema, body, schema::Direction::response)) body = p.generated_value;
       }
-      return answer(res, p.success, body);
+      res.status(p.success);
+      return res.body(p.content_type, json::serialize(body));
     }
     if (method == http::Method::DELETE) {
       store.erase(path);
