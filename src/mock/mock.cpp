@@ -446,6 +446,22 @@ struct Mock::Impl {
     });
   }
 
+  // A list element made from an item of another schema carries the item's id in the field
+  // named like the path parameter, when the element declares one (Proxmox lists users with
+  // their userid, which reading one user does not answer).
+  void name_element(const Plan& p, std::string_view item_path, json::value& e) const {
+    if (!e.is_object() || !p.collection) return;
+    schema::SchemaRef fs = schema::resolve(schema::property(p.list_items, p.collection->id_param));
+    if (!fs) return;
+    std::string_view id = last_segment(item_path);
+    json::value v(id);
+    if (schema::info(fs).types & schema::type_integer) {
+      std::int64_t n = 0;
+      if (std::from_chars(id.data(), id.data() + id.size(), n).ec == std::errc()) v = n;
+    }
+    if (schema::is_valid(fs, v, schema::Direction::response)) e.as_object()[p.collection->id_param] = std::move(v);
+  }
+
   void item_headers(const Item& item, http::Response& res) const {
     res.header("ETag", item.etag);
     res.header("Last-Modified", http::format_http_date(item.modified));
@@ -519,6 +535,7 @@ void Mock::Impl::list(const Plan& p, const spec::Operation& op, const spec::Requ
       } else {  // elements of another schema than the items (GitHub lists simple-user for collaborators)
         json::value e = kept[i]->value;
         conform(p.list_items, e, p.list_example);
+        name_element(p, kept[i]->path, e);
         out += json::serialize(e);
       }
     }
@@ -529,7 +546,10 @@ void Mock::Impl::list(const Plan& p, const spec::Operation& op, const spec::Requ
   out.reserve(to - from);
   for (std::size_t i = from; i < to; ++i) {
     out.push_back(kept[i]->value);
-    if (p.list_items) conform(p.list_items, out.back(), p.list_example);
+    if (p.list_items) {
+      conform(p.list_items, out.back(), p.list_example);
+      name_element(p, kept[i]->path, out.back());
+    }
   }
   json::value body = p.generated.empty() ? json::value(json::object{}) : p.generated_value;
   if (body.is_object()) {
