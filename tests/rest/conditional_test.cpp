@@ -22,10 +22,19 @@ Precondition eval(M m, rest::ConditionalFields f, rest::Validators v = existing(
   return rest::evaluate_preconditions(m, f, v, kNow);
 }
 
-rest::ConditionalFields if_match(std::string_view v) { return {.if_match = v}; }
-rest::ConditionalFields if_none_match(std::string_view v) { return {.if_none_match = v}; }
-rest::ConditionalFields if_modified_since(std::string_view v) { return {.if_modified_since = v}; }
-rest::ConditionalFields if_unmodified_since(std::string_view v) { return {.if_unmodified_since = v}; }
+using Field = std::optional<std::string_view>;
+rest::ConditionalFields fields(Field match, Field none_match, Field modified_since, Field unmodified_since) {
+  rest::ConditionalFields f;
+  f.if_match = match;
+  f.if_none_match = none_match;
+  f.if_modified_since = modified_since;
+  f.if_unmodified_since = unmodified_since;
+  return f;
+}
+rest::ConditionalFields if_match(std::string_view v) { return fields(v, {}, {}, {}); }
+rest::ConditionalFields if_none_match(std::string_view v) { return fields({}, v, {}, {}); }
+rest::ConditionalFields if_modified_since(std::string_view v) { return fields({}, {}, v, {}); }
+rest::ConditionalFields if_unmodified_since(std::string_view v) { return fields({}, {}, {}, v); }
 
 }  // namespace
 
@@ -62,7 +71,7 @@ TEST(Conditional, IfUnmodifiedSince) {
     EXPECT_EQ(eval(m, if_unmodified_since("yesterday")), Precondition::proceed);  // invalid: ignored
     EXPECT_EQ(eval(m, if_unmodified_since(kBefore), kMissing), Precondition::proceed);
     // Ignored when If-Match was sent (and If-Match passed).
-    EXPECT_EQ(eval(m, {.if_match = R"("v1")", .if_unmodified_since = kBefore}), Precondition::proceed);
+    EXPECT_EQ(eval(m, fields(R"("v1")", {}, {}, kBefore)), Precondition::proceed);
   }
 }
 
@@ -95,15 +104,15 @@ TEST(Conditional, IfModifiedSinceOnlyForGetAndHead) {
     EXPECT_EQ(eval(m, if_modified_since(kAfter), kMissing), Precondition::proceed);
     EXPECT_EQ(eval(m, if_modified_since(kAfter), {true, {"v1", false}, std::nullopt}), Precondition::proceed);
     // Ignored when If-None-Match was sent.
-    EXPECT_EQ(eval(m, {.if_none_match = R"("v0")", .if_modified_since = kAfter}), Precondition::proceed);
+    EXPECT_EQ(eval(m, fields({}, R"("v0")", kAfter, {})), Precondition::proceed);
   }
   for (M m : {M::PUT, M::PATCH, M::DELETE, M::POST}) EXPECT_EQ(eval(m, if_modified_since(kAfter)), Precondition::proceed);
 }
 
 TEST(Conditional, IfMatchIsEvaluatedBeforeIfNoneMatch) {
   // A failed If-Match is 412 even for a GET whose If-None-Match would give 304.
-  EXPECT_EQ(eval(M::GET, {.if_match = R"("v0")", .if_none_match = R"("v1")"}), Precondition::failed);
-  EXPECT_EQ(eval(M::GET, {.if_match = R"("v1")", .if_none_match = R"("v1")"}), Precondition::not_modified);
+  EXPECT_EQ(eval(M::GET, fields(R"("v0")", R"("v1")", {}, {})), Precondition::failed);
+  EXPECT_EQ(eval(M::GET, fields(R"("v1")", R"("v1")", {}, {})), Precondition::not_modified);
 }
 
 TEST(Conditional, FieldsFromARequest) {
