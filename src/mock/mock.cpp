@@ -145,9 +145,19 @@ struct Mock::Impl {
   mutable std::set<std::string, std::less<>> seeded;
   mutable std::atomic<std::uint64_t> next_id{1000};
 
+  // A collection's generated item, made the first time a client creates one there: what a new
+  // item's fields default to where the client's body says nothing. Generating it per create
+  // would cost more than the rest of the request on a large schema.
+  struct CreateDefaults {
+    std::once_flag once;
+    json::value value;
+  };
+  std::unique_ptr<CreateDefaults[]> create_defaults;
+
   Impl(const spec::Document& d, Store& s, MockOptions o)
       : doc(d), store(s), opt(std::move(o)), topology(d), router(d, opt.router), recorder(d, opt.requests) {
     for (const auto& c : topology.collections()) item_schemas.push_back(item_schema_of(c));
+    create_defaults = std::make_unique<CreateDefaults[]>(topology.collections().size());
     plans.resize(doc.operations().size());
     for (const auto& op : doc.operations()) plan(op, plans[op.index]);
   }
@@ -321,9 +331,26 @@ struct Mock::Impl {
 
   // An item for `c` at `key`: generated defaults (seeded by the key), then `body` over them,
   // with the id in its field.
-  json::value make_item(const Collection& c, std::string_view key, const json::value& id, const json::value* body) const {
+  const json::value& defaults_for_create(const Collection& c) const {
+    auto& d = create_defaults[static_cast<std::size_t>(&c - topology.collections().data())];
+    std::call_once(d.once, [&] {
+      d.value = json::object{};
+      if (auto s = schema::resolve(plans_item_schema(c))) {
+        schema::GenerateOptions g;
+        g.seed = hash_of(c.path, opt.seed);
+        d.value = schema::generate(s, g);
+      }
+    });
+    return d.value;
+  }
+
+  // `defaults`: the generated item to start from; without it, one is generated for this key.
+  json::value make_item(const Collection& c, std::string_view key, const json::value& id, const json::value* body,
+                        const json::value* defaults = nullptr) const {
     json::value item = json::object{};
-    if (auto s = schema::resolve(plans_item_schema(c))) {
+    if (defaults) {
+      item = *defaults;
+    } else if (auto s = schema::resolve(plans_item_schema(c))) {
       schema::GenerateOptions g;
       g.seed = hash_of(key, opt.seed);
       item = schema::generate(s, g);
@@ -755,7 +782,7 @@ void Mock::Impl::serve(const http::Request& req, http::Response& res, const spec
       std::string key = std::string(path) + "/" + id_text(id);
       if (store.exists(key)) return problem(res, 409, "an item with id " + id_text(id) + " already exists");
       Commit commit = 0;
-      auto item = store.put_pending(key, make_item(c, key, id, body), commit);
+      auto item = store.put_pending(key, make_item(c, key, id, body, &defaults_for_create(c)), commit);
       res.status(p.success);
       if (p.success == 201 || p.declares_201) res.header("Location", base + key);
       item_headers(*item, res);
