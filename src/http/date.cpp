@@ -107,4 +107,15 @@ void DateCache::refresh(std::time_t now) {
   len_ = 8 + n;
 }
 
+std::string format_rfc3339(std::chrono::system_clock::time_point t) {
+  auto ms = std::chrono::floor<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  auto secs = static_cast<std::time_t>(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[40];
+  int n = std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                        tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms - static_cast<std::int64_t>(secs) * 1000));
+  return std::string(buf, n > 0 ? static_cast<std::size_t>(n) : 0);
+}
+
 }  // namespace oasis::http

@@ -1,6 +1,8 @@
 // mock/record.cpp — per-thread rings of recent requests and per-thread counters, merged on read.
 #include <oasis/mock/record.hpp>
 
+#include <oasis/http/date.hpp>
+
 #include <boost/json.hpp>
 
 #include <algorithm>
@@ -163,8 +165,7 @@ json::array Recorder::recent(std::size_t limit) const {
         if (r.written) {
           Copy c{r.end, {}};
           auto when = now_system - std::chrono::duration_cast<std::chrono::system_clock::duration>(now_steady - r.end);
-          auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(when.time_since_epoch()).count();
-          c.o["time"] = ms / 1000.0;
+          c.o["time"] = http::format_rfc3339(when);
           c.o["method"] = std::string_view(r.method, r.method_len);
           std::string target(r.target, r.target_len);
           if (r.target_cut) target += "...";
@@ -173,7 +174,7 @@ json::array Recorder::recent(std::size_t limit) const {
           if (r.op) c.o["route"] = r.op->path;
           else c.o["route"] = nullptr;
           c.o["status"] = r.status;
-          c.o["duration_ms"] = static_cast<double>(r.duration_ns) / 1e6;
+          c.o["duration_us"] = r.duration_ns / 1000;
           c.o["valid"] = r.violations.empty();
           if (!r.violations.empty()) {
             boost::system::error_code ec;

@@ -2,6 +2,7 @@
 // `Date` header line a server refreshes once a second instead of formatting per response.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <ctime>
 #include <optional>
@@ -14,6 +15,9 @@ namespace oasis::http {
 std::string format_http_date(std::time_t t);
 // Accepts IMF-fixdate, the obsolete RFC 850 and asctime forms; nullopt if none fits.
 std::optional<std::time_t> parse_http_date(std::string_view s) noexcept;
+
+// "2026-11-22T05:35:00.123Z" (RFC 3339, UTC, milliseconds): for logs and JSON records.
+std::string format_rfc3339(std::chrono::system_clock::time_point t);
 
 // The "Date: ...\r\n" line, formatted at most once a second. One per thread.
 class DateCache {
