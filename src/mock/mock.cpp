@@ -265,6 +265,12 @@ struct Mock::Impl {
         p.list_example = example ? *example : schema::generate(elements, g);
       }
     }
+    // Only a list and a sub-resource's GET build their answers on the generated body; every
+    // other operation sends the serialised form, so the parsed one is not kept (on a large
+    // document it is megabytes).
+    if (!(p.role == Role::collection && op.method == http::Method::GET) &&
+        !(p.role == Role::sub_resource && op.method == http::Method::GET))
+      p.generated_value = nullptr;
   }
 
   // The schema of the path parameter naming an item of `c` (null when none is declared).
