@@ -1,4 +1,5 @@
 // proxy/violations.cpp — the violation log: JSON lines, the in-memory tail, counts.
+#include <oasis/http/date.hpp>
 #include <oasis/proxy/violations.hpp>
 
 #include <boost/json/object.hpp>
@@ -16,20 +17,9 @@ std::string_view to_string(Direction d) noexcept { return d == Direction::reques
 
 namespace {
 
-std::string rfc3339(std::chrono::system_clock::time_point t) {
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-  std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
-  return buf;
-}
-
 json::object to_object(const ViolationRecord& r) {
   json::object o;
-  o["time"] = rfc3339(r.time);
+  o["time"] = http::format_rfc3339(r.time);
   o["operation"] = r.operation;
   o["method"] = r.method;
   o["target"] = r.target;
