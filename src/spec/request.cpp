@@ -2,6 +2,7 @@
 // checks of a request and a response against their Operation.
 #include <oasis/spec/request.hpp>
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/parser.hpp>
 #include <boost/json/serialize.hpp>
@@ -569,13 +570,15 @@ bool parse_multipart(std::string_view body, const std::string& boundary, schema:
 }  // namespace
 
 bool parse_body(std::string_view media_type, std::string_view content_type_header, std::string_view body,
-                schema::SchemaRef s, std::size_t max_depth, json::value& out, std::string& error) {
+                schema::SchemaRef s, std::size_t max_depth, json::value& out, std::string& error,
+                json::storage_ptr storage) {
   std::string ess = essence(media_type);
   if (is_json_type(ess)) {
     json::parse_options po;
     po.max_depth = max_depth;
     json::error_code ec;
     json::stream_parser p({}, po);
+    p.reset(std::move(storage));
     std::size_t n = p.write(body.data(), body.size(), ec);
     if (!ec) p.finish(ec);
     if (ec) {
@@ -794,9 +797,13 @@ ResponseValidation validate_response(const Operation& op, int status, std::strin
     return out;
   }
   std::string parse_as = mt->type.find('*') != std::string::npos && !content_type.empty() ? essence(content_type) : mt->type;
-  json::value v;
+  // The body is checked and dropped: build it in one arena (a block sized from the body, rarely
+  // grown) rather than a heap block per node. Declared before `v`, which it must outlive.
+  json::monotonic_resource arena(std::min<std::size_t>(body.size() * 3 + 1024, std::size_t{16} << 20));
+  json::storage_ptr in_arena(&arena);
+  json::value v(in_arena);  // (same storage as the parse's result: moved in, not copied)
   std::string error;
-  if (!parse_body(parse_as, content_type, body, mt->schema, 256, v, error)) {
+  if (!parse_body(parse_as, content_type, body, mt->schema, 256, v, error, in_arena)) {
     add_violation(out.violations, "/body", "syntax", error);
     return out;
   }

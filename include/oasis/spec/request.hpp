@@ -88,7 +88,9 @@ const MediaType* choose_media_type(const std::vector<MediaType>& content, std::s
 
 // Parses a body as the media type says: JSON (and +json), form-urlencoded, multipart/form-data,
 // text/*. `schema` guides the coercion of form fields. On failure returns false and sets `error`.
+// A JSON body is built in `storage` (e.g. an arena when the value is checked and dropped).
 bool parse_body(std::string_view media_type, std::string_view content_type_header, std::string_view body,
-                schema::SchemaRef schema, std::size_t max_depth, boost::json::value& out, std::string& error);
+                schema::SchemaRef schema, std::size_t max_depth, boost::json::value& out, std::string& error,
+                boost::json::storage_ptr storage = {});
 
 }  // namespace oasis::spec
