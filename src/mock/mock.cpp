@@ -400,15 +400,21 @@ struct Mock::Impl {
   }
 
   // Seeds a concrete collection the first time it is touched.
+  // A collection counts as seeded only once its items are stored: the seeding runs under the
+  // exclusive lock, so a request on another thread waits for it instead of finding the
+  // collection marked but its items not yet there. (Once per concrete collection.)
   void ensure_seeded(const Collection& c, std::string_view concrete) const {
     {
       std::shared_lock lock(seed_mu);
       if (seeded.count(concrete)) return;
     }
-    {
-      std::unique_lock lock(seed_mu);
-      if (!seeded.insert(std::string(concrete)).second) return;
-    }
+    std::unique_lock lock(seed_mu);
+    if (seeded.count(concrete)) return;
+    seed(c, concrete);
+    seeded.insert(std::string(concrete));
+  }
+
+  void seed(const Collection& c, std::string_view concrete) const {
     // Seeded by an earlier run of a persistent mock: what is stored is what clients left.
     if (!store.mark("seeded " + std::string(concrete))) return;
     if (!c.read && !c.list) return;
