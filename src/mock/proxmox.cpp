@@ -530,21 +530,10 @@ void ProxmoxProfile::Impl::fallback(const http::Request& req, const Call& call, 
     for (const auto* q : p.query)
       if (q->name == name) in_query = true;
     if (in_query) {
-      auto encode = [&](std::string_view text) {
-        for (char c : text) {
-          if (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == '~') {
-            query += c;
-          } else {
-            char buf[4];
-            std::snprintf(buf, sizeof buf, "%%%02X", static_cast<unsigned char>(c));
-            query += buf;
-          }
-        }
-      };
       if (!query.empty()) query += '&';
-      encode(name);
+      query += http::percent_encode(name);
       query += '=';
-      encode(id_text(value));
+      query += http::percent_encode(id_text(value));
     } else if (op.request_body) {
       body_obj[name] = value;
     }

@@ -40,20 +40,8 @@ const std::map<std::string, std::string, std::less<>> kCannot = {
     {"GET /repos/{owner}/{repo}/actions/runs/{run_id}/logs", "the document declares only a 302 redirect to the logs"},
 };
 
-std::string encode(std::string_view s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
+// Query and path values are sent percent-encoded, as a client would.
+std::string (&encode)(std::string_view) = oasis::http::percent_encode;
 
 std::string scalar_text(const json::value& v) {
   if (v.is_string()) return std::string(v.as_string());

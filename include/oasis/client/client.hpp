@@ -322,8 +322,8 @@ class Client {
   std::shared_ptr<Impl> impl_;
 };
 
-// Percent-encodes everything but RFC 3986 unreserved characters.
-std::string percent_encode(std::string_view s);
+// Percent-encodes everything but RFC 3986 unreserved characters (the engine's).
+using http::percent_encode;
 // "a=1&b=x%20y" from params (nulls dropped, arrays repeated).
 std::string encode_query(const Params& params, bool bool_as_int = false);
 // The delay before retry number `attempt` (0 for the first retry), before jitter.

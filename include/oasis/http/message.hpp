@@ -26,6 +26,9 @@ Method method_from_string(std::string_view s) noexcept;
 
 // ASCII case-insensitive comparison, as header names need.
 bool iequals(std::string_view a, std::string_view b) noexcept;
+// RFC 3986 percent-encoding: every byte but the unreserved characters (ALPHA DIGIT - . _ ~)
+// becomes %XX. For a path segment, a query key or value, a form field.
+std::string percent_encode(std::string_view s);
 
 // The reason phrase for a status code ("Not Found"); "Unknown" for codes without one.
 std::string_view reason_phrase(int status) noexcept;
