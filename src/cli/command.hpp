@@ -7,7 +7,10 @@
 
 #include <CLI/CLI.hpp>
 
+#include <oasis/spec/document.hpp>
+
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -25,6 +28,10 @@ struct Command {
 };
 
 std::vector<Command>& commands();
+
+// Loads the document a serving command runs on: its errors go to stderr, and when it does not
+// load, "oasis COMMAND: PATH did not load" too, and the result is null (the command exits 2).
+std::unique_ptr<spec::Document> load_served_document(const char* command, const std::string& path, bool strict);
 
 struct Registrar {
   Registrar(const char* name, const char* description, Setup setup, int order = 100) {

@@ -10,6 +10,19 @@ std::vector<Command>& commands() {
   static std::vector<Command> all;
   return all;
 }
+
+std::unique_ptr<spec::Document> load_served_document(const char* command, const std::string& path, bool strict) {
+  spec::LoadOptions lo;
+  lo.strict = strict;
+  auto loaded = spec::Document::load_file(path, lo);
+  for (const auto& d : loaded.diagnostics)
+    if (d.error()) std::fprintf(stderr, "%s\n", d.to_string().c_str());
+  if (!loaded.ok()) {
+    std::fprintf(stderr, "oasis %s: %s did not load\n", command, path.c_str());
+    return nullptr;
+  }
+  return std::move(loaded.document);
+}
 }  // namespace oasis::cli
 
 int main(int argc, char** argv) {

@@ -65,15 +65,8 @@ oasis::cli::Run setup(CLI::App& sub) {
   sub.add_option("--node", o->nodes, "proxmox: a node of the cluster (repeatable; default pve)");
   return [o]() -> int {
     auto start = std::chrono::steady_clock::now();
-    oasis::spec::LoadOptions lo;
-    lo.strict = o->strict;
-    auto loaded = oasis::spec::Document::load_file(o->spec, lo);
-    for (const auto& d : loaded.diagnostics)
-      if (d.error()) std::fprintf(stderr, "%s\n", d.to_string().c_str());
-    if (!loaded.ok()) {
-      std::fprintf(stderr, "oasis mock: %s did not load\n", o->spec.c_str());
-      return 2;
-    }
+    auto document = oasis::cli::load_served_document("mock", o->spec, o->strict);
+    if (!document) return 2;
     std::unique_ptr<oasis::mock::Store> store =
         o->state.empty() ? std::make_unique<oasis::mock::Store>() : std::make_unique<oasis::mock::Store>(o->state);
     oasis::mock::MockOptions mo;
@@ -92,7 +85,7 @@ oasis::cli::Run setup(CLI::App& sub) {
       }
       mo.data = std::move(d.value->as_object());
     }
-    oasis::mock::Mock mock(*loaded.document, *store, mo);
+    oasis::mock::Mock mock(*document, *store, mo);
     oasis::mock::ServeOptions so;
     so.seed = o->seed;
     so.fail_rate = o->fail_rate;
@@ -115,7 +108,7 @@ oasis::cli::Run setup(CLI::App& sub) {
         return 2;
       }
       if (!o->nodes.empty()) po.nodes = o->nodes;
-      profile = std::make_unique<oasis::mock::ProxmoxProfile>(*loaded.document, mock, *store, po, handler);
+      profile = std::make_unique<oasis::mock::ProxmoxProfile>(*document, mock, *store, po, handler);
       handler = profile->handler();
     } else if (o->auth || !o->users.empty() || !o->tokens.empty() || !o->nodes.empty()) {
       std::fprintf(stderr, "oasis mock: --auth, --user, --token and --node need --profile proxmox\n");
@@ -126,7 +119,7 @@ oasis::cli::Run setup(CLI::App& sub) {
     server.listen();
     auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     std::printf("oasis mock: %s (%s), %zu operations, %zu collections, loaded in %.0f ms\n", o->spec.c_str(),
-                loaded.document->title().c_str(), loaded.document->operations().size(),
+                document->title().c_str(), document->operations().size(),
                 mock.topology().collections().size(), ms);
     std::printf("listening on http://%s:%u%s\n", o->server.host.c_str(), server.port(), mock.router().base_path().c_str());
     if (profile)

@@ -78,18 +78,11 @@ oasis::cli::Run setup(CLI::App& sub) {
     unsigned threads = o->server.threads ? o->server.threads : std::max(1u, std::thread::hardware_concurrency());
     po.transports = threads;
 
-    oasis::spec::LoadOptions lo;
-    lo.strict = o->strict;
-    auto loaded = oasis::spec::Document::load_file(o->spec, lo);
-    for (const auto& d : loaded.diagnostics)
-      if (d.error()) std::fprintf(stderr, "%s\n", d.to_string().c_str());
-    if (!loaded.ok()) {
-      std::fprintf(stderr, "oasis proxy: %s did not load\n", o->spec.c_str());
-      return 2;
-    }
+    auto document = oasis::cli::load_served_document("proxy", o->spec, o->strict);
+    if (!document) return 2;
     std::unique_ptr<oasis::proxy::Proxy> proxy;
     try {
-      proxy = std::make_unique<oasis::proxy::Proxy>(*loaded.document, po);
+      proxy = std::make_unique<oasis::proxy::Proxy>(*document, po);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "oasis proxy: %s\n", e.what());
       return 2;
@@ -104,7 +97,7 @@ oasis::cli::Run setup(CLI::App& sub) {
     }
     auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     std::printf("oasis proxy: %s (%s), %zu operations, upstream %s, mode %s, validating %s, loaded in %.0f ms\n",
-                o->spec.c_str(), loaded.document->title().c_str(), loaded.document->operations().size(),
+                o->spec.c_str(), document->title().c_str(), document->operations().size(),
                 po.upstream.c_str(), o->mode.c_str(), o->validate.c_str(), ms);
     std::printf("listening on http://%s:%u\n", o->server.host.c_str(), server.port());
     std::fflush(stdout);
