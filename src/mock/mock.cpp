@@ -97,12 +97,7 @@ void conform(schema::SchemaRef s, json::value& v, const json::value& defaults) {
 }
 
 void problem(http::Response& res, int status, std::string detail, std::vector<schema::Violation> errors = {}) {
-  spec::Problem p;
-  p.status = status;
-  p.detail = std::move(detail);
-  p.errors = std::move(errors);
-  res.status(status);
-  res.body(spec::problem_content_type, spec::problem_body(p));
+  spec::write_problem(res, {status, "about:blank", {}, std::move(detail), std::move(errors)});
 }
 
 }  // namespace
@@ -758,8 +753,7 @@ void Mock::Impl::serve(const http::Request& req, http::Response& res, const spec
           pr.status = status_number(r.status);
           break;
         }
-    res.status(pr.status);
-    return res.body(spec::problem_content_type, spec::problem_body(pr));
+    return spec::write_problem(res, pr);
   }
 
   if (auto pref = req.header("Prefer"); !pref.empty() && prefer(op, pref, res)) return;

@@ -57,9 +57,8 @@ http::Handler make_handler(const Mock& mock, ServeOptions opts) {
         spec::Problem p;
         p.status = 503;
         p.detail = "a failure simulated by --fail-rate";
-        res.status(503);
         res.header("Retry-After", "1");
-        res.body(spec::problem_content_type, spec::problem_body(p));
+        spec::write_problem(res, p);
         mock.record_outside(req, 503, std::chrono::steady_clock::now() - start);
       } else {
         mock.handle(req, res);

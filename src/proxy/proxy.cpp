@@ -65,12 +65,7 @@ std::string proxmox_key(const schema::Violation& v) {
 }
 
 void answer_problem(http::Response& res, int status, std::string detail, std::vector<schema::Violation> errors = {}) {
-  spec::Problem p;
-  p.status = status;
-  p.detail = std::move(detail);
-  p.errors = std::move(errors);
-  res.status(status);
-  res.body(spec::problem_content_type, spec::problem_body(p));
+  spec::write_problem(res, {status, "about:blank", {}, std::move(detail), std::move(errors)});
 }
 
 }  // namespace
@@ -145,9 +140,7 @@ struct Proxy::Impl {
       res.body("application/json;charset=UTF-8", json::serialize(body));
       return;
     }
-    auto p = spec::problem_from(v);
-    res.status(p.status);
-    res.body(spec::problem_content_type, spec::problem_body(p));
+    spec::write_problem(res, spec::problem_from(v));
   }
 
   void handle(const http::Request& req, http::Response& res) {

@@ -30,6 +30,14 @@ struct Problem {
 boost::json::object to_json(const Problem& p);
 // Serialised to_json(p).
 std::string problem_body(const Problem& p);
+
+// Answers `p` on a response builder (http::Response; a template so that this module stays free
+// of the engine): its status, and the problem as an application/problem+json body.
+template <class Response>
+void write_problem(Response& res, const Problem& p) {
+  res.status(p.status);
+  res.body(problem_content_type, problem_body(p));
+}
 // The problem a failed request validation answers with (status 400 or 415).
 Problem problem_from(const RequestValidation& v);
 
