@@ -10,6 +10,7 @@
 // keywords and from the applicators below it that stay on the same instance ($ref, allOf, anyOf,
 // oneOf, if/then/else, dependentSchemas); marks of failed branches are dropped.
 #include "compiled.hpp"
+#include "validate_internal.hpp"
 
 #include <boost/json/serialize.hpp>
 
@@ -752,6 +753,28 @@ bool is_valid(SchemaRef s, const boost::json::value& instance, Direction d) {
   c.depth_reported = &depth_reported;
   return eval(s, instance, c, nullptr) && !c.failed;
 }
+
+namespace detail {
+
+const std::size_t eval_max_frames = kMaxFrames;
+const std::size_t eval_max_steps = kMaxSteps;
+
+bool is_valid_at(SchemaRef s, const boost::json::value& v, Direction d, std::size_t depth, std::size_t frames,
+                 std::size_t& steps) {
+  PathSeg path[max_instance_depth + 4];  // entries below `depth` are never read in fast mode
+  bool depth_reported = false;
+  Ctx c;
+  c.fast = true;
+  c.steps = &steps;
+  c.dir = d;
+  c.path = path;
+  c.depth = &depth;
+  c.frames = &frames;
+  c.depth_reported = &depth_reported;
+  return eval(s, v, c, nullptr) && !c.failed;
+}
+
+}  // namespace detail
 
 boost::json::array to_json(const Result& r) {
   boost::json::array a;

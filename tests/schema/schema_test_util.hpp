@@ -43,6 +43,10 @@ inline bool valid(const Compiled& c, std::string_view instance,
   o.direction = dir;
   auto r = oasis::schema::validate(c.schema, v, o);
   EXPECT_EQ(fast, r.ok()) << "is_valid and validate disagree on " << instance;
+  // the text validator decides the same from the text alone
+  auto text = oasis::schema::is_valid_text(c.schema, instance, dir, 10000);
+  EXPECT_EQ(fast ? oasis::schema::TextValidity::valid : oasis::schema::TextValidity::invalid, text)
+      << "is_valid_text disagrees with is_valid on " << instance;
   if (!fast) {
     EXPECT_FALSE(r.violations.empty());
   }

@@ -176,6 +176,17 @@ Result validate(SchemaRef s, const boost::json::value& instance, const ValidateO
 // Fast path: stops at the first failure, builds no messages, allocates nothing.
 bool is_valid(SchemaRef s, const boost::json::value& instance, Direction d = Direction::none);
 
+// Validity of JSON text, decided in one pass over the text without building its value: the
+// answer is exactly what parsing the text with Boost.JSON (standard JSON, this max_depth) and then
+// calling is_valid() would give — same syntax errors, same number kinds (int64/uint64/double),
+// duplicate keys resolved the same way (the last wins), same limits. Keywords that need the whole
+// value (anyOf, oneOf, not, if, enum/const on containers, uniqueItems, contains, dependent*,
+// unevaluated*) get that one sub-value built and evaluated by is_valid(). Callers run the DOM
+// path (parse + validate) when the answer is not `valid`, to explain the violations.
+enum class TextValidity : std::uint8_t { valid, invalid, malformed };
+TextValidity is_valid_text(SchemaRef s, std::string_view json_text, Direction d = Direction::none,
+                           std::size_t max_depth = 64);
+
 // Violations as a JSON array of {"pointer","schemaPointer","keyword","message"} for
 // application/problem+json bodies (RFC 9457).
 boost::json::array to_json(const Result&);

@@ -1,0 +1,621 @@
+// src/schema/validate_text.cpp — is_valid_text(): decides whether JSON text is valid against a
+// compiled Schema in one pass over the text, without building the value.
+//
+// The tokenizer is Boost.JSON's basic_parser — the very one the DOM parse runs — so what is
+// malformed, how deep is too deep, and how each number is classified (int64, uint64, double, and
+// the double's exact bits) are the DOM's by construction. Its events drive a stack of frames, one
+// per open container; each frame holds the evaluations that apply to that container (a schema
+// node and its evaluation depth, as validate.cpp counts "frames"). A scalar is checked when its
+// event arrives; an object's members get their schemas at the key (properties, patternProperties,
+// additionalProperties, propertyNames, readOnly/writeOnly by direction); `required` and the
+// size keywords are checked at the container's end. $ref and allOf expand into more evaluations
+// of the same value.
+//
+// A schema node with a keyword that needs the whole value or tries several candidates (anyOf,
+// oneOf, not, if/then/else, unevaluated*, enum/const on a container, uniqueItems, contains,
+// dependentRequired/dependentSchemas) is not streamed: the events of that one sub-value are also
+// fed to a boost::json::value_stack (as the DOM parse would build it), and validate.cpp evaluates
+// the node on it, at the same instance depth, evaluation depth and shared step budget.
+//
+// Objects with duplicate keys (the DOM keeps the last) under a streamed evaluation are rare and
+// left to the DOM: the whole text is parsed and is_valid() answers.
+//
+// After the first failure the rest of the text is only tokenized, so that "invalid" and
+// "malformed" stay distinct exactly as the DOM path would tell them.
+#include "compiled.hpp"
+#include "validate_internal.hpp"
+
+#include <boost/json/basic_parser_impl.hpp>
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/stream_parser.hpp>
+#include <boost/json/value_stack.hpp>
+#include <boost/unordered/unordered_flat_set.hpp>
+
+#include <cstring>
+#include <memory>
+#include <vector>
+
+namespace oasis::schema {
+
+using namespace detail;
+
+namespace {
+
+namespace json = boost::json;
+
+struct Eval {
+  SchemaRef s;
+  std::size_t frame;  // the evaluation depth validate.cpp would be at inside eval(s)
+};
+
+struct Frame {
+  bool object = false;
+  std::size_t depth = 0;        // instance depth of the container (the root value is 0)
+  std::size_t evals_begin = 0;  // streamed evaluations: active[evals_begin, evals_end)
+  std::size_t evals_end = 0;
+  std::size_t caps_begin = 0;  // evaluations of the whole container: captures[caps_begin, caps_end)
+  std::size_t caps_end = 0;
+  std::size_t keys_begin = 0;  // member names so far: keys[keys_begin, ...) (when track_keys)
+  std::size_t count = 0;       // items so far (arrays)
+  int capture_level = -1;      // its value_stack, when it has captures
+  bool track_keys = false;
+  std::unique_ptr<boost::unordered_flat_set<std::string_view>> key_set;  // for large objects
+};
+
+struct Scalar {
+  json::kind kind = json::kind::null;
+  std::int64_t i = 0;
+  std::uint64_t u = 0;
+  double d = 0;
+  bool b = false;
+  std::string_view str;
+
+  json::value number_value() const {
+    switch (kind) {
+      case json::kind::int64: return json::value(i);
+      case json::kind::uint64: return json::value(u);
+      case json::kind::double_: return json::value(d);
+      case json::kind::bool_: return json::value(b);
+      default: return json::value(nullptr);
+    }
+  }
+};
+
+constexpr std::uint32_t kHardAny = has_any_of | has_one_of | has_not | has_if | has_unevaluated;
+constexpr std::size_t kLinearKeys = 32;
+
+bool direction_forbids(SchemaRef ps, Direction d) {
+  return (d == Direction::request && ps->effective_read_only) || (d == Direction::response && ps->effective_write_only);
+}
+
+// The state of one validation; reused by the thread (vectors keep their capacity).
+struct Checker {
+  // --- per call
+  SchemaRef root = nullptr;
+  Direction dir = Direction::none;
+  const char* text_begin = nullptr;
+  const char* text_end = nullptr;
+  json::monotonic_resource* arena = nullptr;
+  std::size_t steps = 0;
+  bool failed = false;
+  bool need_dom = false;
+  bool started = false;
+
+  // --- reused
+  std::vector<Frame> frames;
+  std::vector<Eval> active, captures, pending;
+  std::vector<std::string_view> keys;
+  std::string sbuf, kbuf;
+  bool s_parts = false, k_parts = false;
+  std::vector<std::unique_ptr<json::value_stack>> stacks;
+  int open_stacks = 0;
+
+  void reset(SchemaRef s, Direction d, std::string_view text, json::monotonic_resource* mr) {
+    root = s;
+    dir = d;
+    text_begin = text.data();
+    text_end = text.data() + text.size();
+    arena = mr;
+    steps = 0;
+    failed = need_dom = started = false;
+    frames.clear();
+    active.clear();
+    captures.clear();
+    pending.clear();
+    keys.clear();
+    sbuf.clear();
+    kbuf.clear();
+    s_parts = k_parts = false;
+    open_stacks = 0;
+  }
+
+  // Before the call's arena goes: no value stack may keep anything built in it.
+  void finish() {
+    for (auto& st : stacks) st->reset();
+    frames.clear();
+  }
+
+  bool stopped() const { return need_dom; }
+  void fail() { failed = true; }
+
+  // --- the value that starts now: which evaluations apply to it
+  std::size_t value_depth() const { return frames.empty() ? 0 : frames.back().depth + 1; }
+
+  void begin_value() {
+    if (failed) return;
+    if (!started) {
+      started = true;
+      pending.push_back({root, 1});
+      return;
+    }
+    if (frames.empty()) return;
+    Frame& f = frames.back();
+    if (f.object) return;  // filled at the key
+    const std::size_t idx = f.count++;
+    for (std::size_t k = f.evals_begin; k < f.evals_end; ++k) {
+      SchemaRef s = active[k].s;
+      SchemaRef item = idx < s->prefix_items.size() ? s->prefix_items[idx] : s->items;
+      if (!item) continue;
+      if (f.depth >= max_instance_depth) {
+        fail();
+        return;
+      }
+      pending.push_back({item, active[k].frame + 1});
+    }
+  }
+
+  // --- scalars
+  bool counted(SchemaRef, std::size_t frame) {
+    if (++steps > eval_max_steps || frame > eval_max_frames) {
+      fail();
+      return false;
+    }
+    return true;
+  }
+
+  json::value scalar_value(const Scalar& v) const {
+    if (v.kind == json::kind::string) return json::value(json::string_view(v.str.data(), v.str.size()), json::storage_ptr(arena));
+    return v.number_value();
+  }
+
+  bool scalar_equal(const json::value& e, const Scalar& v) const {
+    if (v.kind == json::kind::string) return e.is_string() && std::string_view(e.get_string()) == v.str;
+    return json_equal(e, v.number_value());
+  }
+
+  void scalar_eval(SchemaRef s, std::size_t frame, const Scalar& v, std::size_t depth) {
+    for (;;) {
+      if (failed) return;
+      if (!s->pure_ref && !s->always_false && (s->has & kHardAny)) {
+        if (!is_valid_at(s, scalar_value(v), dir, depth, frame - 1, steps)) fail();
+        return;
+      }
+      if (!counted(s, frame)) return;
+      if (s->always_false) return fail();
+      if (s->nullable && v.kind == json::kind::null) return;
+      if (s->pure_ref) {
+        s = s->ref;
+        ++frame;
+        continue;
+      }
+      break;
+    }
+    if (s->type_mask) {
+      bool ok;
+      switch (v.kind) {
+        case json::kind::null: ok = s->type_mask & type_null; break;
+        case json::kind::bool_: ok = s->type_mask & type_boolean; break;
+        case json::kind::string: ok = s->type_mask & type_string; break;
+        case json::kind::int64:
+        case json::kind::uint64: ok = s->type_mask & (type_number | type_integer); break;
+        default:
+          ok = (s->type_mask & type_number) || ((s->type_mask & type_integer) && is_integer_value(json::value(v.d)));
+      }
+      if (!ok) return fail();
+    }
+    const std::uint32_t has = s->has;
+    if (has == 0) return;
+    if (has & has_enum) {
+      bool found = false;
+      for (const auto& e : *s->enum_values)
+        if (scalar_equal(e, v)) {
+          found = true;
+          break;
+        }
+      if (!found) return fail();
+    }
+    if ((has & has_const) && !scalar_equal(*s->const_value, v)) return fail();
+    switch (v.kind) {
+      case json::kind::int64:
+      case json::kind::uint64:
+      case json::kind::double_: {
+        if (has & (has_numeric | has_format)) {
+          const json::value jv = v.number_value();
+          if (has & has_numeric) {
+            Num n = *num_of(jv);
+            if (s->minimum) {
+              int cmp = compare(n, *s->minimum);
+              if (cmp < 0 || (cmp == 0 && s->exclusive_minimum)) return fail();
+            }
+            if (s->maximum) {
+              int cmp = compare(n, *s->maximum);
+              if (cmp > 0 || (cmp == 0 && s->exclusive_maximum)) return fail();
+            }
+            if (s->multiple_of && !is_multiple_of(n, *s->multiple_of)) return fail();
+          }
+          if ((has & has_format) && is_numeric_format(s->format) && !in_numeric_format(s->format, jv)) return fail();
+        }
+        break;
+      }
+      case json::kind::string:
+        if (has & has_string) {
+          if (s->min_length > 0 || s->max_length != kNoLimit) {
+            const std::size_t len = utf8_length(v.str);
+            if (len < s->min_length || len > s->max_length) return fail();
+          }
+          if (s->pattern && !RE2::PartialMatch(re2::StringPiece(v.str.data(), v.str.size()), *s->pattern))
+            return fail();
+        }
+        if ((has & has_format) && is_string_format(s->format) && !check_format(s->format, v.str)) return fail();
+        break;
+      default: break;
+    }
+    if (has & has_ref) scalar_eval(s->ref, frame + 1, v, depth);
+    if (has & has_all_of)
+      for (SchemaRef a : s->all_of) scalar_eval(a, frame + 1, v, depth);
+  }
+
+  void on_scalar(const Scalar& v) {
+    if (failed) return;
+    begin_value();
+    const std::size_t depth = value_depth();
+    for (std::size_t k = 0; k < pending.size() && !failed; ++k) scalar_eval(pending[k].s, pending[k].frame, v, depth);
+    pending.clear();
+  }
+
+  // --- containers
+  static bool hard(SchemaRef s, bool object) {
+    const std::uint32_t has = s->has;
+    if (has & (kHardAny | has_enum | has_const)) return true;
+    if (object) return (has & has_object) && (!s->dependent_required.empty() || !s->dependent_schemas.empty());
+    return (has & has_array) && (s->unique_items || s->contains);
+  }
+
+  void container_enter(SchemaRef s, std::size_t frame, bool object) {
+    for (;;) {
+      if (failed) return;
+      if (!s->pure_ref && !s->always_false && hard(s, object)) {
+        captures.push_back({s, frame});
+        return;
+      }
+      if (!counted(s, frame)) return;
+      if (s->always_false) return fail();
+      if (s->pure_ref) {
+        s = s->ref;
+        ++frame;
+        continue;
+      }
+      break;
+    }
+    if (s->type_mask && !(s->type_mask & (object ? type_object : type_array))) return fail();
+    const std::uint32_t has = s->has;
+    if (has == 0) return;
+    if (has & (object ? has_object : has_array)) active.push_back({s, frame});
+    if (has & has_ref) container_enter(s->ref, frame + 1, object);
+    if (has & has_all_of)
+      for (SchemaRef a : s->all_of) container_enter(a, frame + 1, object);
+  }
+
+  void begin_container(bool object) {
+    begin_value();
+    Frame f;
+    f.object = object;
+    f.depth = value_depth();
+    if (failed) {  // only tokenized from here on
+      f.evals_begin = f.evals_end = active.size();
+      f.caps_begin = f.caps_end = captures.size();
+      f.keys_begin = keys.size();
+      frames.push_back(std::move(f));
+      return;
+    }
+    f.evals_begin = active.size();
+    f.caps_begin = captures.size();
+    f.keys_begin = keys.size();
+    for (std::size_t k = 0; k < pending.size() && !failed; ++k) container_enter(pending[k].s, pending[k].frame, object);
+    pending.clear();
+    f.evals_end = active.size();
+    f.caps_end = captures.size();
+    if (f.caps_end > f.caps_begin) {
+      f.capture_level = open_stacks++;
+      if (stacks.size() < static_cast<std::size_t>(open_stacks)) stacks.push_back(std::make_unique<json::value_stack>());
+      stacks[static_cast<std::size_t>(f.capture_level)]->reset(json::storage_ptr(arena));
+    }
+    f.track_keys = object && f.evals_end > f.evals_begin;
+    frames.push_back(std::move(f));
+  }
+
+  bool seen_key(const Frame& f, std::string_view name) const {
+    if (f.key_set) return f.key_set->contains(name);
+    for (std::size_t j = f.keys_begin; j < keys.size(); ++j)
+      if (keys[j] == name) return true;
+    return false;
+  }
+
+  void end_container(std::size_t n) {
+    Frame& f = frames.back();
+    if (!failed) {
+      if (f.object) {
+        const std::size_t members = keys.size() - f.keys_begin;
+        for (std::size_t k = f.evals_begin; k < f.evals_end && !failed; ++k) {
+          SchemaRef s = active[k].s;
+          for (const auto& r : s->required) {
+            if (seen_key(f, r.name)) continue;
+            if (r.property && direction_forbids(r.property, dir)) continue;
+            fail();
+            break;
+          }
+          if (members < s->min_properties || members > s->max_properties) fail();
+        }
+      } else {
+        for (std::size_t k = f.evals_begin; k < f.evals_end; ++k) {
+          SchemaRef s = active[k].s;
+          if (f.count < s->min_items || f.count > s->max_items) fail();
+        }
+      }
+    }
+    if (f.capture_level >= 0 && !failed) {
+      // the container's own end has been pushed; this value is complete
+      json::value v = stacks[static_cast<std::size_t>(f.capture_level)]->release();
+      --open_stacks;
+      for (std::size_t k = f.caps_begin; k < f.caps_end && !failed; ++k)
+        if (!is_valid_at(captures[k].s, v, dir, f.depth, captures[k].frame - 1, steps)) fail();
+    }
+    (void)n;
+    active.resize(f.evals_begin);
+    captures.resize(f.caps_begin);
+    keys.resize(f.keys_begin);
+    frames.pop_back();
+  }
+
+  std::string_view stable(std::string_view s) {
+    if (s.data() >= text_begin && s.data() + s.size() <= text_end) return s;
+    char* p = static_cast<char*>(arena->allocate(s.size() ? s.size() : 1, 1));
+    if (!s.empty()) std::memcpy(p, s.data(), s.size());
+    return {p, s.size()};
+  }
+
+  void on_member(std::string_view key) {
+    Frame& f = frames.back();
+    if (!f.track_keys) return;
+    const std::size_t have = keys.size() - f.keys_begin;
+    if (seen_key(f, key)) {
+      need_dom = true;  // duplicate: the DOM keeps the last value
+      return;
+    }
+    std::string_view name = stable(key);
+    keys.push_back(name);
+    if (f.key_set) {
+      f.key_set->insert(name);
+    } else if (have + 1 > kLinearKeys) {
+      f.key_set = std::make_unique<boost::unordered_flat_set<std::string_view>>(keys.begin() + f.keys_begin, keys.end());
+    }
+    // After a failure the keys of the objects still open are only watched: a later duplicate
+    // replaces a member, perhaps the one that failed, and then the DOM decides.
+    if (failed) return;
+    for (std::size_t k = f.evals_begin; k < f.evals_end && !failed; ++k) {
+      SchemaRef s = active[k].s;
+      const std::size_t frame = active[k].frame;
+      if (s->properties.empty() && s->pattern_properties.empty() && !s->additional_properties && !s->property_names)
+        continue;
+      bool matched = false;
+      int pi = s->properties.empty() ? -1 : s->find_property(key);
+      if (pi >= 0) {
+        matched = true;
+        SchemaRef ps = s->properties[static_cast<std::size_t>(pi)].schema;
+        if (direction_forbids(ps, dir)) return fail();
+        child(f, ps, frame);
+      }
+      for (const auto& pp : s->pattern_properties) {
+        if (pp.re && !RE2::PartialMatch(re2::StringPiece(key.data(), key.size()), *pp.re)) continue;
+        matched = true;
+        child(f, pp.schema, frame);
+      }
+      if (!matched && s->additional_properties) {
+        if (s->additional_properties->always_false) return fail();
+        child(f, s->additional_properties, frame);
+      }
+      if (s->property_names) {
+        json::value nv(json::string_view(key.data(), key.size()), json::storage_ptr(arena));
+        if (!is_valid_at(s->property_names, nv, dir, f.depth + 1, frame, steps)) return fail();
+      }
+    }
+  }
+
+  void child(const Frame& f, SchemaRef s, std::size_t frame) {
+    if (f.depth >= max_instance_depth) return fail();
+    pending.push_back({s, frame + 1});
+  }
+
+  // --- feeding the value stacks of open captures
+  template <class F>
+  void feed(F&& fn) {
+    if (failed) return;
+    for (int l = 0; l < open_stacks; ++l) fn(*stacks[static_cast<std::size_t>(l)]);
+  }
+};
+
+// basic_parser's handler: forwards events to the Checker until it has an answer.
+struct Handler {
+  static constexpr std::size_t max_object_size = json::object::max_size();
+  static constexpr std::size_t max_array_size = json::array::max_size();
+  static constexpr std::size_t max_key_size = json::string::max_size();
+  static constexpr std::size_t max_string_size = json::string::max_size();
+
+  Checker* c;
+
+  explicit Handler(Checker* checker) : c(checker) {}
+
+  bool on_document_begin(json::error_code&) { return true; }
+  bool on_document_end(json::error_code&) { return true; }
+
+  bool on_array_begin(json::error_code&) {
+    if (c->stopped()) return true;
+    c->begin_container(false);
+    return true;
+  }
+  bool on_array_end(std::size_t n, json::error_code&) {
+    if (c->stopped()) return true;
+    c->feed([n](json::value_stack& st) { st.push_array(n); });
+    c->end_container(n);
+    return true;
+  }
+  bool on_object_begin(json::error_code&) {
+    if (c->stopped()) return true;
+    c->begin_container(true);
+    return true;
+  }
+  bool on_object_end(std::size_t n, json::error_code&) {
+    if (c->stopped()) return true;
+    c->feed([n](json::value_stack& st) { st.push_object(n); });
+    c->end_container(n);
+    return true;
+  }
+
+  bool on_string_part(json::string_view s, std::size_t, json::error_code&) {
+    if (c->stopped()) return true;
+    c->feed([s](json::value_stack& st) { st.push_chars(s); });
+    c->sbuf.append(s.data(), s.size());
+    c->s_parts = true;
+    return true;
+  }
+  bool on_string(json::string_view s, std::size_t, json::error_code&) {
+    if (c->stopped()) return true;
+    c->feed([s](json::value_stack& st) { st.push_string(s); });
+    Scalar v;
+    v.kind = json::kind::string;
+    if (c->s_parts) {
+      c->sbuf.append(s.data(), s.size());
+      v.str = c->sbuf;
+    } else {
+      v.str = std::string_view(s.data(), s.size());
+    }
+    c->on_scalar(v);
+    c->sbuf.clear();
+    c->s_parts = false;
+    return true;
+  }
+  bool on_key_part(json::string_view s, std::size_t, json::error_code&) {
+    if (c->stopped()) return true;
+    c->feed([s](json::value_stack& st) { st.push_chars(s); });
+    c->kbuf.append(s.data(), s.size());
+    c->k_parts = true;
+    return true;
+  }
+  bool on_key(json::string_view s, std::size_t, json::error_code&) {
+    if (c->stopped()) return true;
+    c->feed([s](json::value_stack& st) { st.push_key(s); });
+    if (c->k_parts) {
+      c->kbuf.append(s.data(), s.size());
+      c->on_member(c->kbuf);
+    } else {
+      c->on_member(std::string_view(s.data(), s.size()));
+    }
+    c->kbuf.clear();
+    c->k_parts = false;
+    return true;
+  }
+
+  bool on_number_part(json::string_view, json::error_code&) { return true; }
+  bool on_int64(std::int64_t i, json::string_view, json::error_code&) {
+    if (c->stopped()) return true;
+    c->feed([i](json::value_stack& st) { st.push_int64(i); });
+    Scalar v;
+    v.kind = json::kind::int64;
+    v.i = i;
+    c->on_scalar(v);
+    return true;
+  }
+  bool on_uint64(std::uint64_t u, json::string_view, json::error_code&) {
+    if (c->stopped()) return true;
+    c->feed([u](json::value_stack& st) { st.push_uint64(u); });
+    Scalar v;
+    v.kind = json::kind::uint64;
+    v.u = u;
+    c->on_scalar(v);
+    return true;
+  }
+  bool on_double(double d, json::string_view, json::error_code&) {
+    if (c->stopped()) return true;
+    c->feed([d](json::value_stack& st) { st.push_double(d); });
+    Scalar v;
+    v.kind = json::kind::double_;
+    v.d = d;
+    c->on_scalar(v);
+    return true;
+  }
+  bool on_bool(bool b, json::error_code&) {
+    if (c->stopped()) return true;
+    c->feed([b](json::value_stack& st) { st.push_bool(b); });
+    Scalar v;
+    v.kind = json::kind::bool_;
+    v.b = b;
+    c->on_scalar(v);
+    return true;
+  }
+  bool on_null(json::error_code&) {
+    if (c->stopped()) return true;
+    c->feed([](json::value_stack& st) { st.push_null(); });
+    Scalar v;
+    c->on_scalar(v);
+    return true;
+  }
+  bool on_comment_part(json::string_view, json::error_code&) { return true; }
+  bool on_comment(json::string_view, json::error_code&) { return true; }
+};
+
+TextValidity dom_answer(SchemaRef s, std::string_view text, Direction d, const json::parse_options& po) {
+  json::monotonic_resource arena;
+  json::stream_parser p({}, po);
+  p.reset(json::storage_ptr(&arena));
+  json::error_code ec;
+  p.write(text.data(), text.size(), ec);
+  if (!ec) p.finish(ec);
+  if (ec) return TextValidity::malformed;
+  json::value v = p.release();
+  return is_valid(s, v, d) ? TextValidity::valid : TextValidity::invalid;
+}
+
+}  // namespace
+
+TextValidity is_valid_text(SchemaRef s, std::string_view text, Direction d, std::size_t max_depth) {
+  json::parse_options po;
+  po.max_depth = max_depth;
+  thread_local Checker checker;
+  thread_local bool busy = false;
+  if (busy) return dom_answer(s, text, d, po);  // (not reentrant; cannot happen today)
+  busy = true;
+  json::monotonic_resource arena;
+  checker.reset(s, d, text, &arena);
+  TextValidity out;
+  {
+    json::basic_parser<Handler> parser(po, &checker);
+    json::error_code ec;
+    // as stream_parser::write then finish() drive it (what parse_body does)
+    const std::size_t n = parser.write_some(true, text.data(), text.size(), ec);
+    if (!ec && n < text.size()) ec = json::error::extra_data;
+    if (!ec) parser.write_some(false, nullptr, 0, ec);
+    if (ec)
+      out = TextValidity::malformed;
+    else if (checker.need_dom)
+      out = TextValidity::valid;  // decided below
+    else
+      out = checker.failed ? TextValidity::invalid : TextValidity::valid;
+  }
+  const bool need_dom = checker.need_dom && out != TextValidity::malformed;
+  checker.finish();
+  busy = false;
+  if (need_dom) return dom_answer(s, text, d, po);
+  return out;
+}
+
+}  // namespace oasis::schema

@@ -1,0 +1,562 @@
+// is_valid_text() against the DOM path (Boost.JSON parse with the same max_depth, then
+// is_valid()): the two must give the same verdict — valid, invalid, or malformed — every time.
+//
+// Targeted cases for what a text validator can get wrong (number kinds, escapes, duplicate keys,
+// depth limits, directions, applicators that need the whole value), then a differential run over
+// the compiled schemas of the real documents of ../shared/specs: values generated from each
+// schema, mutated (types changed, required keys dropped, keys added, numbers out of range, bad
+// strings, duplicate keys, other spellings of the same number or string, invalid JSON, deep
+// nesting) and compared in three directions.
+#include "schema_test_util.hpp"
+
+#include <support/specs.hpp>
+
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/stream_parser.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <set>
+#include <sstream>
+
+using namespace oasis::schema;
+
+namespace {
+
+const char* name(TextValidity v) {
+  switch (v) {
+    case TextValidity::valid: return "valid";
+    case TextValidity::invalid: return "invalid";
+    default: return "malformed";
+  }
+}
+
+TextValidity dom_verdict(SchemaRef s, std::string_view text, Direction d, std::size_t max_depth) {
+  boost::json::parse_options po;
+  po.max_depth = max_depth;
+  boost::json::monotonic_resource arena;
+  boost::json::stream_parser p({}, po);
+  p.reset(&arena);
+  boost::json::error_code ec;
+  p.write(text.data(), text.size(), ec);
+  if (!ec) p.finish(ec);
+  if (ec) return TextValidity::malformed;
+  boost::json::value v = p.release();
+  bool fast = is_valid(s, v, d);
+  ValidateOptions vo;
+  vo.direction = d;
+  EXPECT_EQ(fast, validate(s, v, vo).ok()) << "is_valid and validate disagree on " << text.substr(0, 200);
+  return fast ? TextValidity::valid : TextValidity::invalid;
+}
+
+// Both verdicts, asserted equal; returns the verdict.
+TextValidity agree(SchemaRef s, std::string_view text, Direction d = Direction::none, std::size_t max_depth = 64) {
+  TextValidity dom = dom_verdict(s, text, d, max_depth);
+  TextValidity txt = is_valid_text(s, text, d, max_depth);
+  EXPECT_EQ(name(dom), name(txt)) << "text: " << text.substr(0, 300);
+  return dom;
+}
+
+TextValidity agree(const oasis_test::Compiled& c, std::string_view text, Direction d = Direction::none,
+                   std::size_t max_depth = 64) {
+  return agree(c.schema, text, d, max_depth);
+}
+
+using oasis_test::compile;
+constexpr auto V = TextValidity::valid;
+constexpr auto I = TextValidity::invalid;
+constexpr auto M = TextValidity::malformed;
+
+}  // namespace
+
+TEST(SchemaValidateText, ScalarsAndNumberKinds) {
+  auto c = compile(R"({"type":"integer","minimum":-5,"maximum":9223372036854775808})");
+  EXPECT_EQ(agree(c, "3"), V);
+  EXPECT_EQ(agree(c, "3.0"), V);  // an integer-valued double is an integer
+  EXPECT_EQ(agree(c, "3e0"), V);
+  EXPECT_EQ(agree(c, "3.5"), I);
+  EXPECT_EQ(agree(c, "-6"), I);
+  EXPECT_EQ(agree(c, "9223372036854775807"), V);
+  EXPECT_EQ(agree(c, "9223372036854775808"), V);   // uint64
+  EXPECT_EQ(agree(c, "9223372036854775809"), I);   // uint64 above the bound
+  EXPECT_EQ(agree(c, "18446744073709551616"), I);  // a double
+  EXPECT_EQ(agree(c, "\"3\""), I);
+  EXPECT_EQ(agree(c, "-0"), V);
+  EXPECT_EQ(agree(c, "01"), M);
+  EXPECT_EQ(agree(c, "1."), M);
+  EXPECT_EQ(agree(c, "3 4"), M);
+  EXPECT_EQ(agree(c, ""), M);
+  EXPECT_EQ(agree(c, "  7  "), V);
+  auto m = compile(R"({"type":"number","multipleOf":0.1,"exclusiveMaximum":1})");
+  EXPECT_EQ(agree(m, "0.3"), V);
+  EXPECT_EQ(agree(m, "0.35"), I);
+  EXPECT_EQ(agree(m, "1"), I);
+  EXPECT_EQ(agree(m, "0.9"), V);
+  auto b30 = compile(R"({"type":"number","maximum":1,"exclusiveMaximum":true,"nullable":true})", Dialect::openapi30);
+  EXPECT_EQ(agree(b30, "1"), I);
+  EXPECT_EQ(agree(b30, "0.999"), V);
+  EXPECT_EQ(agree(b30, "null"), V);
+  auto f = compile(R"({"type":"integer","format":"int32"})", Dialect::openapi30);
+  EXPECT_EQ(agree(f, "2147483647"), V);
+  EXPECT_EQ(agree(f, "2147483648"), I);
+}
+
+TEST(SchemaValidateText, StringsEscapesAndUtf8) {
+  auto c = compile(R"({"type":"string","minLength":2,"maxLength":3,"pattern":"^[a-zé]+$"})");
+  EXPECT_EQ(agree(c, R"("ab")"), V);
+  EXPECT_EQ(agree(c, R"("\u0061\u0062")"), V);
+  EXPECT_EQ(agree(c, R"("\u00e9\u00e9\u00e9")"), V);  // 3 code points, 6 bytes
+  EXPECT_EQ(agree(c, "\"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\""), I);
+  EXPECT_EQ(agree(c, R"("a")"), I);
+  EXPECT_EQ(agree(c, R"("a\nb")"), I);
+  EXPECT_EQ(agree(c, "\"a\xff\""), M);  // invalid UTF-8
+  EXPECT_EQ(agree(c, "\"ab"), M);
+  EXPECT_EQ(agree(c, R"("\x")"), M);
+  EXPECT_EQ(agree(c, R"("\ud800")"), M);
+  auto e = compile(R"({"enum":["a/b",1,null,true,[1,2],{"k":1}]})");
+  EXPECT_EQ(agree(e, R"("a\/b")"), V);
+  EXPECT_EQ(agree(e, "1.0"), V);
+  EXPECT_EQ(agree(e, "null"), V);
+  EXPECT_EQ(agree(e, "false"), I);
+  EXPECT_EQ(agree(e, "[1,2.0]"), V);
+  EXPECT_EQ(agree(e, "[1,2,3]"), I);
+  EXPECT_EQ(agree(e, R"({"k":1})"), V);
+  EXPECT_EQ(agree(e, R"({"k":1,"k":2})"), I);
+  EXPECT_EQ(agree(e, R"({"k":2,"k":1})"), V);  // the last duplicate wins
+  auto fmt = compile(R"({"type":"string","format":"date-time"})", Dialect::openapi30);
+  EXPECT_EQ(agree(fmt, R"("2024-01-02T03:04:05Z")"), V);
+  EXPECT_EQ(agree(fmt, R"("2024-13-02T03:04:05Z")"), I);
+}
+
+TEST(SchemaValidateText, ObjectsRequiredAdditionalDuplicates) {
+  auto c = compile(R"({"type":"object","required":["a","b"],"properties":{"a":{"type":"integer"},
+      "b":{"type":"string"}},"patternProperties":{"^x-":{"type":"boolean"}},"additionalProperties":false,
+      "minProperties":2,"maxProperties":3})");
+  EXPECT_EQ(agree(c, R"({"a":1,"b":"x"})"), V);
+  EXPECT_EQ(agree(c, R"({"b":"x","a":1,"x-y":true})"), V);
+  EXPECT_EQ(agree(c, R"({"a":1})"), I);
+  EXPECT_EQ(agree(c, R"({"a":1,"b":"x","c":1})"), I);
+  EXPECT_EQ(agree(c, R"({"a":1,"b":"x","x-y":1})"), I);
+  EXPECT_EQ(agree(c, R"({"a":1,"b":"x","x-y":true,"x-z":false})"), I);  // maxProperties
+  EXPECT_EQ(agree(c, R"({"a":"no","b":"x","a":1})"), V);                  // the last "a" counts
+  EXPECT_EQ(agree(c, R"({"a":1,"b":"x","a":"no"})"), I);
+  EXPECT_EQ(agree(c, R"({"\u0061":1,"b":"x"})"), V);  // an escaped key is the same key
+  EXPECT_EQ(agree(c, R"({"a":1,"b":"x",})"), M);
+  EXPECT_EQ(agree(c, R"({"a":1 "b":"x"})"), M);
+  EXPECT_EQ(agree(c, R"([{"a":1,"b":"x"}])"), I);
+  auto pn = compile(R"({"propertyNames":{"maxLength":2},"additionalProperties":{"type":"integer"}})");
+  EXPECT_EQ(agree(pn, R"({"ab":1,"c":2})"), V);
+  EXPECT_EQ(agree(pn, R"({"abc":1})"), I);
+  EXPECT_EQ(agree(pn, R"({"ab":"1"})"), I);
+  // a large object goes through the key set
+  std::string big = "{", bigdup;
+  for (int i = 0; i < 100; ++i) big += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":" + std::to_string(i);
+  bigdup = big + ",\"k7\":\"seven\"}";
+  big += "}";
+  EXPECT_EQ(agree(pn, big), I);  // k10.. are longer than 2
+  auto any = compile(R"({"additionalProperties":{"type":"integer"},"maxProperties":100})");
+  EXPECT_EQ(agree(any, big), V);
+  EXPECT_EQ(agree(any, bigdup), I);
+}
+
+TEST(SchemaValidateText, DirectionsReadOnlyWriteOnly) {
+  auto c = compile(R"({"type":"object","required":["id","secret","name"],"properties":{
+      "id":{"type":"integer","readOnly":true},"secret":{"type":"string","writeOnly":true},
+      "name":{"type":"string"},"ref":{"$ref":"#/$defs/ro"}},"$defs":{"ro":{"readOnly":true}}})");
+  EXPECT_EQ(agree(c, R"({"id":1,"name":"n"})", Direction::response), V);
+  EXPECT_EQ(agree(c, R"({"id":1,"name":"n","secret":"s"})", Direction::response), I);
+  EXPECT_EQ(agree(c, R"({"secret":"s","name":"n"})", Direction::request), V);
+  EXPECT_EQ(agree(c, R"({"secret":"s","name":"n","id":1})", Direction::request), I);
+  EXPECT_EQ(agree(c, R"({"secret":"s","name":"n","ref":1})", Direction::request), I);
+  EXPECT_EQ(agree(c, R"({"name":"n"})", Direction::none), I);
+  EXPECT_EQ(agree(c, R"({"id":1,"secret":"s","name":"n"})", Direction::none), V);
+}
+
+TEST(SchemaValidateText, ArraysAndWholeValueKeywords) {
+  auto c = compile(R"({"type":"array","prefixItems":[{"type":"string"}],"items":{"type":"integer"},
+      "minItems":1,"maxItems":4})");
+  EXPECT_EQ(agree(c, R"(["a",1,2])"), V);
+  EXPECT_EQ(agree(c, R"([1,1,2])"), I);
+  EXPECT_EQ(agree(c, R"(["a","b"])"), I);
+  EXPECT_EQ(agree(c, "[]"), I);
+  EXPECT_EQ(agree(c, R"(["a",1,2,3,4])"), I);
+  auto u = compile(R"({"type":"array","uniqueItems":true,"contains":{"type":"string"},"maxContains":1})");
+  EXPECT_EQ(agree(u, R"([1,"a",{"x":[1]}])"), V);
+  EXPECT_EQ(agree(u, R"([1,1.0,"a"])"), I);
+  EXPECT_EQ(agree(u, R"([1,"a","b"])"), I);
+  auto ap = compile(R"({"type":"array","items":{"oneOf":[{"type":"integer"},{"type":"number","minimum":2}],
+      "not":{"const":7}}})");
+  EXPECT_EQ(agree(ap, "[1,1.5,3.5]"), I);  // 1.5 matches neither
+  EXPECT_EQ(agree(ap, "[1,2.5]"), V);
+  EXPECT_EQ(agree(ap, "[3]"), I);  // both branches
+  EXPECT_EQ(agree(ap, "[7.0]"), I);
+  auto disc = compile(R"({"type":"array","items":{"oneOf":[{"$ref":"#/$defs/cat"},{"$ref":"#/$defs/dog"}],
+      "discriminator":{"propertyName":"kind","mapping":{"cat":"#/$defs/cat","dog":"#/$defs/dog"}}},
+      "$defs":{"cat":{"type":"object","required":["kind","lives"],"properties":{"lives":{"type":"integer"}}},
+               "dog":{"type":"object","required":["kind","bark"]}}})");
+  EXPECT_EQ(agree(disc, R"([{"kind":"cat","lives":9},{"kind":"dog","bark":1}])"), V);
+  EXPECT_EQ(agree(disc, R"([{"kind":"cat","lives":"9"}])"), I);
+  EXPECT_EQ(agree(disc, R"([{"kind":"cow"}])"), I);
+  auto ue = compile(R"({"allOf":[{"properties":{"a":{}}}],"unevaluatedProperties":false,
+      "if":{"required":["a"]},"then":{"properties":{"b":{"type":"integer"}}}})");
+  EXPECT_EQ(agree(ue, R"({"a":1,"b":2})"), V);
+  EXPECT_EQ(agree(ue, R"({"a":1,"b":"x"})"), I);
+  EXPECT_EQ(agree(ue, R"({"c":1})"), I);
+  auto dep = compile(R"({"dependentRequired":{"a":["b"]},"properties":{"a":{"type":"integer"}}})");
+  EXPECT_EQ(agree(dep, R"({"a":1,"b":null})"), V);
+  EXPECT_EQ(agree(dep, R"({"a":1})"), I);
+  // a capture inside a capture, and a streamed allOf branch beside a captured one
+  auto nested = compile(R"({"allOf":[{"type":"object","required":["v"]},{"anyOf":[{"properties":{"v":{
+      "type":"array","items":{"oneOf":[{"type":"string"},{"type":"integer"}]}}}}]}]})");
+  EXPECT_EQ(agree(nested, R"({"v":["a",1,"b"]})"), V);
+  EXPECT_EQ(agree(nested, R"({"v":["a",1.5]})"), I);
+  EXPECT_EQ(agree(nested, R"({"w":[]})"), I);
+}
+
+TEST(SchemaValidateText, RefsRecursionAndDepthLimits) {
+  auto tree = compile(R"({"$ref":"#/$defs/node","$defs":{"node":{"type":"object","properties":{
+      "kids":{"type":"array","items":{"$ref":"#/$defs/node"}},"n":{"type":"integer"}}}}})");
+  auto nest = [](int depth, std::string_view leaf) {
+    std::string s;
+    for (int i = 0; i < depth; ++i) s += R"({"kids":[)";
+    s += leaf;
+    for (int i = 0; i < depth; ++i) s += "]}";
+    return s;
+  };
+  EXPECT_EQ(agree(tree, nest(10, R"({"n":1})"), Direction::none, 64), V);
+  EXPECT_EQ(agree(tree, nest(10, R"({"n":"1"})"), Direction::none, 64), I);
+  EXPECT_EQ(agree(tree, nest(40, "{}"), Direction::none, 64), M);  // too deep for the parser
+  // deeper than the evaluator's instance limit, within the parser's
+  EXPECT_EQ(agree(tree, nest(140, "{}"), Direction::none, 1000), I);
+  EXPECT_EQ(agree(tree, nest(127, "{}"), Direction::none, 1000), V);
+  std::string arrays(300, '[');
+  arrays += std::string(300, ']');
+  auto any = compile("{}");
+  EXPECT_EQ(agree(any, arrays, Direction::none, 1000), V);  // nothing evaluates the items
+  auto deep = compile(R"({"$ref":"#/$defs/a","$defs":{"a":{"type":"array","items":{"$ref":"#/$defs/a"}}}})");
+  EXPECT_EQ(agree(deep, arrays, Direction::none, 1000), I);
+  EXPECT_EQ(agree(deep, arrays, Direction::none, 256), M);
+  // a schema that refers to itself on the same value: "nested too deeply" on both paths
+  auto self = compile(R"({"$ref":"#/$defs/s","$defs":{"s":{"allOf":[{"$ref":"#/$defs/s"}]}}})");
+  EXPECT_EQ(agree(self, "1"), I);
+  EXPECT_EQ(agree(self, "{}"), I);
+  auto f = compile("false");
+  EXPECT_EQ(agree(f, "1"), I);
+  EXPECT_EQ(agree(f, "[1"), M);  // malformed wins over invalid
+}
+
+TEST(SchemaValidateText, EveryDialectNullableAndRefSiblings) {
+  for (Dialect d : {Dialect::openapi30, Dialect::swagger20, Dialect::jsonschema2020}) {
+    auto c = compile(R"({"type":"object","properties":{"p":{"$ref":"#/$defs/P","nullable":true},
+        "q":{"type":"string","x-nullable":true,"nullable":true}},"$defs":{"P":{"type":"integer","minimum":3}}})", d);
+    for (const char* t : {R"({"p":null})", R"({"p":3})", R"({"p":2})", R"({"q":null})", R"({"q":"s"})", R"({"q":1})"})
+      agree(c, t, Direction::none);
+  }
+}
+
+// --- the differential run over real documents ------------------------------------------------
+
+namespace {
+
+struct Doc {
+  std::string name;
+  std::shared_ptr<boost::json::value> root;
+  Dialect dialect;
+};
+
+Doc load_doc(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  boost::json::parse_options po;
+  po.max_depth = 4096;
+  auto root = std::make_shared<boost::json::value>(boost::json::parse(ss.str(), {}, po));
+  Dialect d = Dialect::openapi30;
+  const auto& o = root->as_object();
+  if (o.contains("swagger"))
+    d = Dialect::swagger20;
+  else if (auto it = o.find("openapi"); it != o.end() && std::string_view(it->value().as_string()).starts_with("3.1"))
+    d = Dialect::jsonschema2020;
+  return {file.filename().string(), root, d};
+}
+
+// Every schema a response or request body uses, plus the component schemas.
+std::vector<std::string> schema_pointers(const Doc& doc) {
+  std::set<std::string> out;
+  const auto& root = doc.root->as_object();
+  if (auto paths = root.find("paths"); paths != root.end() && paths->value().is_object())
+    for (const auto& path : paths->value().as_object()) {
+      if (!path.value().is_object()) continue;
+      for (const auto& op : path.value().as_object()) {
+        if (!op.value().is_object()) continue;
+        std::string base = "/paths/" + escape_pointer_token(path.key()) + "/" + escape_pointer_token(op.key());
+        const auto& oo = op.value().as_object();
+        if (auto rb = oo.find("requestBody"); rb != oo.end() && rb->value().is_object())
+          if (auto ct = rb->value().as_object().find("content"); ct != rb->value().as_object().end() && ct->value().is_object())
+            for (const auto& mt : ct->value().as_object())
+              if (mt.value().is_object() && mt.value().as_object().contains("schema"))
+                out.insert(base + "/requestBody/content/" + escape_pointer_token(mt.key()) + "/schema");
+        auto responses = oo.find("responses");
+        if (responses == oo.end() || !responses->value().is_object()) continue;
+        for (const auto& resp : responses->value().as_object()) {
+          if (!resp.value().is_object()) continue;
+          std::string rbase = base + "/responses/" + escape_pointer_token(resp.key());
+          const auto& ro = resp.value().as_object();
+          if (doc.dialect == Dialect::swagger20) {
+            if (ro.contains("schema")) out.insert(rbase + "/schema");
+            continue;
+          }
+          auto content = ro.find("content");
+          if (content == ro.end() || !content->value().is_object()) continue;
+          for (const auto& mt : content->value().as_object())
+            if (mt.value().is_object() && mt.value().as_object().contains("schema"))
+              out.insert(rbase + "/content/" + escape_pointer_token(mt.key()) + "/schema");
+        }
+      }
+    }
+  boost::system::error_code ec;
+  const boost::json::value* schemas =
+      doc.root->find_pointer(doc.dialect == Dialect::swagger20 ? "/definitions" : "/components/schemas", ec);
+  if (schemas && schemas->is_object())
+    for (const auto& kv : schemas->as_object())
+      out.insert((doc.dialect == Dialect::swagger20 ? "/definitions/" : "/components/schemas/") +
+                 escape_pointer_token(kv.key()));
+  return {out.begin(), out.end()};
+}
+
+using Rng = std::mt19937_64;
+
+std::size_t pick(Rng& rng, std::size_t n) { return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng); }
+
+boost::json::value odd_value(Rng& rng) {
+  switch (pick(rng, 16)) {
+    case 0: return nullptr;
+    case 1: return true;
+    case 2: return "x";
+    case 3: return "";
+    case 4: return 0;
+    case 5: return -1;
+    case 6: return 1.5;
+    case 7: return 1e300;
+    case 8: return std::uint64_t{18446744073709551615ull};
+    case 9: return std::int64_t{-9223372036854775807ll - 1};
+    case 10: return boost::json::array{1, "a"};
+    case 11: return boost::json::object{{"zz", 1}};
+    case 12: return "\xc3\xa9\xe2\x82\xac";
+    case 13: return boost::json::value(std::string(300, 'a'));
+    case 14: return "2024-01-02T03:04:05Z";
+    default: return 2.0;
+  }
+}
+
+// Changes one node of the value somewhere.
+void mutate(boost::json::value& v, Rng& rng, int depth = 0) {
+  const bool here = depth > 20 || pick(rng, 3) == 0;
+  if (v.is_object() && !v.get_object().empty() && !here) {
+    auto& o = v.get_object();
+    auto it = o.begin() + static_cast<std::ptrdiff_t>(pick(rng, o.size()));
+    return mutate(it->value(), rng, depth + 1);
+  }
+  if (v.is_array() && !v.get_array().empty() && !here) {
+    auto& a = v.get_array();
+    return mutate(a[pick(rng, a.size())], rng, depth + 1);
+  }
+  switch (pick(rng, 8)) {
+    case 0:
+      if (v.is_object() && !v.get_object().empty()) {  // drop a key (a required one, often)
+        auto& o = v.get_object();
+        o.erase(o.begin() + static_cast<std::ptrdiff_t>(pick(rng, o.size())));
+        return;
+      }
+      break;
+    case 1:
+      if (v.is_object()) {
+        v.get_object()[pick(rng, 2) ? "zz_extra" : "x-extra"] = odd_value(rng);
+        return;
+      }
+      if (v.is_array()) {
+        v.get_array().push_back(odd_value(rng));
+        return;
+      }
+      break;
+    case 2:
+      if (v.is_number()) {
+        static const boost::json::value edges[] = {boost::json::value(-1),     boost::json::value(0),
+                                                   boost::json::value(1e308), boost::json::value(-1e308),
+                                                   boost::json::value(2147483648ll),
+                                                   boost::json::value(std::uint64_t{9223372036854775808ull}),
+                                                   boost::json::value(0.1),   boost::json::value(3.0)};
+        v = edges[pick(rng, std::size(edges))];
+        return;
+      }
+      if (v.is_string()) {
+        std::string s(v.get_string());
+        switch (pick(rng, 4)) {
+          case 0: s.clear(); break;
+          case 1: s += std::string(200, 'z'); break;
+          case 2: s = "\t\"\\/\xf0\x9f\x98\x80" + s; break;
+          default: s = s.empty() ? "?" : s.substr(1);
+        }
+        v = boost::json::value(s);
+        return;
+      }
+      break;
+    case 3:
+      if (v.is_array()) {
+        v.get_array().clear();
+        return;
+      }
+      break;
+    default: break;
+  }
+  v = odd_value(rng);
+}
+
+// Serializes with the freedoms JSON allows (escaped characters, other spellings of numbers,
+// whitespace) and, sometimes, a duplicate key.
+void emit(const boost::json::value& v, Rng& rng, std::string& out, bool odd) {
+  switch (v.kind()) {
+    case boost::json::kind::object: {
+      out += '{';
+      bool first = true;
+      const auto& o = v.get_object();
+      for (const auto& kv : o) {
+        if (!first) out += odd && pick(rng, 8) == 0 ? " , " : ",";
+        first = false;
+        emit(boost::json::value(kv.key()), rng, out, odd);
+        out += ':';
+        emit(kv.value(), rng, out, odd);
+      }
+      if (odd && !o.empty() && pick(rng, 10) == 0) {  // a duplicate key, with a changed value or the same
+        const auto& kv = *(o.begin() + static_cast<std::ptrdiff_t>(pick(rng, o.size())));
+        out += ',';
+        emit(boost::json::value(kv.key()), rng, out, odd);
+        out += ':';
+        boost::json::value dup = kv.value();
+        if (pick(rng, 2)) mutate(dup, rng);
+        emit(dup, rng, out, odd);
+      }
+      out += '}';
+      return;
+    }
+    case boost::json::kind::array: {
+      out += '[';
+      bool first = true;
+      for (const auto& x : v.get_array()) {
+        if (!first) out += ',';
+        first = false;
+        emit(x, rng, out, odd);
+      }
+      out += ']';
+      return;
+    }
+    case boost::json::kind::string:
+      if (odd && pick(rng, 6) == 0) {  // every ASCII character as \u00XX
+        out += '"';
+        for (unsigned char ch : std::string_view(v.get_string())) {
+          char buf[8];
+          if (ch < 0x80) {
+            std::snprintf(buf, sizeof buf, "\\u%04x", ch);
+            out += buf;
+          } else {
+            out += static_cast<char>(ch);
+          }
+        }
+        out += '"';
+        return;
+      }
+      out += boost::json::serialize(v);
+      return;
+    case boost::json::kind::int64:
+      if (odd && pick(rng, 8) == 0) {
+        out += std::to_string(v.get_int64()) + (pick(rng, 2) ? ".0" : "e0");
+        return;
+      }
+      out += boost::json::serialize(v);
+      return;
+    default: out += boost::json::serialize(v); return;
+  }
+}
+
+// Breaks the text: a character removed, inserted or replaced, or the text cut.
+void break_text(std::string& t, Rng& rng) {
+  static constexpr std::string_view kChars = "{}[],:\"\\0-+.eE tnf/\x01\xff";
+  if (t.empty()) return;
+  std::size_t at = pick(rng, t.size());
+  switch (pick(rng, 4)) {
+    case 0: t.erase(at, 1); break;
+    case 1: t.insert(at, 1, kChars[pick(rng, kChars.size())]); break;
+    case 2: t[at] = kChars[pick(rng, kChars.size())]; break;
+    default: t.resize(at); break;
+  }
+}
+
+struct Tally {
+  std::size_t cases = 0, valid = 0, invalid = 0, malformed = 0, disagree = 0;
+};
+
+void differential(const Doc& doc, std::size_t max_schemas, Tally& t) {
+  Compiler compiler(std::shared_ptr<const boost::json::value>(doc.root), CompileOptions{doc.dialect, false});
+  auto pointers = schema_pointers(doc);
+  Rng rng(0x5eed ^ std::hash<std::string>{}(doc.name));
+  std::shuffle(pointers.begin(), pointers.end(), rng);
+  if (pointers.size() > max_schemas) pointers.resize(max_schemas);
+  static constexpr Direction kDirs[] = {Direction::response, Direction::request, Direction::none};
+  for (const auto& p : pointers) {
+    SchemaRef s = compiler.compile(p);
+    for (std::uint64_t seed = 1; seed <= 2; ++seed) {
+      const Direction dir = kDirs[pick(rng, 3)];
+      GenerateOptions g;
+      g.seed = seed;
+      g.direction = dir == Direction::none ? Direction::response : dir;
+      g.use_examples = seed == 1;
+      const boost::json::value base = generate(s, g);
+      for (int variant = 0; variant < 6; ++variant) {
+        boost::json::value v = base;
+        const int mutations = variant == 0 ? 0 : static_cast<int>(pick(rng, 3)) + (variant > 2 ? 1 : 0);
+        for (int m = 0; m < mutations; ++m) mutate(v, rng);
+        std::string text;
+        emit(v, rng, text, variant % 2 == 1);
+        if (variant == 5 && pick(rng, 2)) break_text(text, rng);
+        std::size_t max_depth = 64;
+        if (variant == 4 && pick(rng, 4) == 0) {  // deep nesting around the value
+          const std::size_t n = 20 + pick(rng, 60);
+          text = std::string(n, '[') + text + std::string(n, ']');
+          max_depth = pick(rng, 2) ? 64 : 256;
+        }
+        const TextValidity dom = dom_verdict(s, text, dir, max_depth);
+        const TextValidity txt = is_valid_text(s, text, dir, max_depth);
+        ++t.cases;
+        (dom == TextValidity::valid ? t.valid : dom == TextValidity::invalid ? t.invalid : t.malformed)++;
+        if (dom != txt) {
+          ++t.disagree;
+          if (t.disagree <= 10)
+            ADD_FAILURE() << doc.name << " " << p << " dir " << static_cast<int>(dir) << ": DOM " << name(dom)
+                          << ", text " << name(txt) << "\n  text: " << text.substr(0, 400);
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+TEST(SchemaValidateText, AgreesWithTheDomOnMutatedInstancesOfRealDocuments) {
+  OASIS_REQUIRE_SPECS();
+  auto dir = oasis_test::specs_dir();
+  Tally t;
+  differential(load_doc(dir / "oai" / "swagger2" / "petstore.json"), 1000, t);
+  differential(load_doc(dir / "oai" / "swagger2" / "petstore-expanded.json"), 1000, t);
+  differential(load_doc(dir / "oai" / "swagger2" / "uber.json"), 1000, t);
+  differential(load_doc(dir / "github-api-2020.json"), 900, t);
+  differential(load_doc(dir / "pve-openapi.json"), 900, t);
+  std::printf("[          ] %zu cases: %zu valid, %zu invalid, %zu malformed; %zu disagreements\n", t.cases, t.valid,
+              t.invalid, t.malformed, t.disagree);
+  EXPECT_EQ(t.disagree, 0u);
+  EXPECT_GT(t.cases, 10000u);
+  EXPECT_GT(t.valid, 1000u);  // the run exercises every verdict, not only failures
+  EXPECT_GT(t.invalid, 1000u);
+  EXPECT_GT(t.malformed, 100u);
+}
