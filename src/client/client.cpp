@@ -4,7 +4,9 @@
 // once after a 401 — and fulfil the call's Future.
 #include <oasis/client/client.hpp>
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
+#include <boost/json/parser.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
@@ -20,9 +22,28 @@ namespace json = boost::json;
 
 // --- Response -----------------------------------------------------------------------------
 
+// The DOM lives in a monotonic arena sized from the body: one block for a typical answer
+// instead of an allocation per object, array and string, and nothing to free node by node.
+struct Response::Parsed {
+  json::monotonic_resource arena;
+  json::value value;
+
+  explicit Parsed(std::string_view text) : arena(text.size() * 3 + 256), value(parse(text, &arena)) {}
+
+  static json::value parse(std::string_view text, json::monotonic_resource* arena) {
+    unsigned char temp[4096];
+    json::parser p(json::storage_ptr(), {}, temp, sizeof temp);
+    p.reset(json::storage_ptr(arena));
+    boost::system::error_code ec;
+    p.write(text.data(), text.size(), ec);
+    if (ec) throw boost::system::system_error(ec);
+    return p.release();
+  }
+};
+
 const json::value& Response::json() const {
-  if (!json_) json_ = std::make_shared<json::value>(json::parse(r_.body));
-  return *json_;
+  if (!json_) json_ = std::make_shared<const Parsed>(r_.body);
+  return json_->value;
 }
 
 const json::value& Response::data() const {
@@ -131,6 +152,10 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     std::chrono::milliseconds ttl{0};
     std::optional<http::ClientResponse> stale;
     bool holds_slot = false;  // counts against max_in_flight while on the wire
+    // A coalesced GET's key in gets_in_flight (the target, plus the call's headers if any):
+    // identical GETs that came while this one was in flight get its answer too.
+    bool leads_flight = false;
+    std::string flight_key;
   };
   using StatePtr = std::shared_ptr<State>;
 
@@ -153,7 +178,8 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
   };
   std::mutex cache_mu;  // the cache, the GETs in flight and the stats
   std::unordered_map<std::string, CacheEntry> cache;
-  std::unordered_map<std::string, std::vector<Promise<Response>>> gets_in_flight;
+  // Keyed by views into the leading call's State, which lives until its entry goes.
+  std::unordered_map<std::string_view, std::vector<Promise<Response>>> gets_in_flight;
   CacheStats cstats;
 
   std::mutex slots_mu;  // max_in_flight
@@ -208,7 +234,32 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     return s;
   }
 
-  void fail(const StatePtr& s, Error e) { s->promise.set_exception(std::make_exception_ptr(std::move(e))); }
+  // The GETs that joined this one while it was in flight (none unless it leads one).
+  std::vector<Promise<Response>> take_joiners(State& s) {
+    std::vector<Promise<Response>> waiters;
+    if (!s.leads_flight) return waiters;
+    s.leads_flight = false;
+    std::lock_guard lk(cache_mu);
+    auto it = gets_in_flight.find(s.flight_key.empty() ? std::string_view(s.target) : std::string_view(s.flight_key));
+    if (it != gets_in_flight.end()) {
+      waiters = std::move(it->second);
+      gets_in_flight.erase(it);
+    }
+    return waiters;
+  }
+
+  void fail(const StatePtr& s, Error e) {
+    auto waiters = take_joiners(*s);
+    auto err = std::make_exception_ptr(std::move(e));
+    for (auto& w : waiters) w.set_exception(err);
+    s->promise.set_exception(std::move(err));
+  }
+
+  void fulfil(const StatePtr& s, Response r) {
+    auto waiters = take_joiners(*s);
+    for (auto& w : waiters) w.set_value(r);
+    s->promise.set_value(std::move(r));
+  }
 
   void run(const StatePtr& s) {
     if (opt.auth.kind == Auth::Kind::proxmox_ticket && !s->is_login) return with_ticket(s);
@@ -356,8 +407,8 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     http::ClientRequest req;
     req.method = s->method;
     req.target = s->target;
-    req.headers = opt.default_headers;
-    for (const auto& h : s->headers) req.headers.push_back(h);
+    req.common_headers = &opt.default_headers;  // opt outlives the transport
+    req.headers = s->headers;
     add_auth(*s, req);
     req.body = s->body;
     req.timeout = std::min(left, opt.transport.request_timeout);
@@ -423,7 +474,7 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
       if (!res.body.empty()) msg += ": " + res.body.substr(0, 200);
       return fail(s, Error(Error::Kind::http, std::move(msg), res.status, res.body));
     }
-    s->promise.set_value(Response(std::move(res)));
+    fulfil(s, Response(std::move(res)));
   }
 
   // --- the GET cache and coalescing -------------------------------------------------------
@@ -467,9 +518,6 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
       run(s);
       return f;
     }
-    std::string flight_key;
-    Promise<Response> mine;
-    auto out = mine.get_future();
     {
       std::lock_guard lk(cache_mu);
       if (cached) {
@@ -487,48 +535,28 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
         s->ttl = c.cache_ttl.value_or(opt.cache.ttl);
       }
       if (coalesce) {
-        flight_key = s->target;
         for (const auto& [name, value] : c.headers) {
-          flight_key += '\n';
-          flight_key += name;
-          flight_key += ':';
-          flight_key += value;
+          if (s->flight_key.empty()) s->flight_key = s->target;
+          s->flight_key += '\n';
+          s->flight_key += name;
+          s->flight_key += ':';
+          s->flight_key += value;
         }
-        if (auto it = gets_in_flight.find(flight_key); it != gets_in_flight.end()) {
+        std::string_view key = s->flight_key.empty() ? std::string_view(s->target) : std::string_view(s->flight_key);
+        if (auto it = gets_in_flight.find(key); it != gets_in_flight.end()) {
           ++cstats.coalesced;
-          it->second.push_back(mine);
-          return out;
+          Promise<Response> joined;
+          it->second.push_back(joined);
+          return joined.get_future();
         }
-        gets_in_flight[flight_key].push_back(mine);
+        gets_in_flight.try_emplace(key);
+        s->leads_flight = true;
       }
       ++cstats.misses;
     }
-    auto inner = s->promise.get_future();
-    if (!coalesce) {
-      run(s);
-      return inner;
-    }
-    auto self = shared_from_this();
-    inner.on_ready([self, inner, flight_key] {
-      std::vector<Promise<Response>> waiters;
-      {
-        std::lock_guard lk(self->cache_mu);
-        auto it = self->gets_in_flight.find(flight_key);
-        if (it != self->gets_in_flight.end()) {
-          waiters = std::move(it->second);
-          self->gets_in_flight.erase(it);
-        }
-      }
-      auto e = inner.exception();
-      for (auto& w : waiters) {
-        if (e)
-          w.set_exception(e);
-        else
-          w.set_value(inner.get());
-      }
-    });
+    auto f = s->promise.get_future();
     run(s);
-    return out;
+    return f;
   }
 
   // --- Proxmox tasks ----------------------------------------------------------------------

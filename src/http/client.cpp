@@ -37,6 +37,7 @@ class Connection;
 
 struct Pending {
   ClientRequest req;
+  Origin origin;
   Transport::Callback done;
   Pool* pool = nullptr;
   Connection* conn = nullptr;  // where it is queued, if anywhere
@@ -65,6 +66,17 @@ struct Transport::Core : std::enable_shared_from_this<Transport::Core> {
   std::unordered_set<std::shared_ptr<asio::steady_timer>> scheduled;
   TransportStats stats;
   bool stopped = false;
+  Pool* last_pool = nullptr;  // most calls go to one origin: no key to build and hash
+
+  // Requests handed over by other threads, taken in batches: one post (one wake-up of the
+  // io thread) per batch instead of per request.
+  std::mutex submit_mu;
+  std::vector<PendingPtr> submitted;
+  bool drain_posted = false;
+  std::vector<PendingPtr> draining;  // the batch being placed (io thread only)
+  // While a batch is placed, connections are written once at its end, not per request.
+  bool corked = false;
+  std::vector<std::shared_ptr<Connection>> to_flush;
 
   Core(asio::io_context& c, TransportOptions o) : ctx(c), opt(std::move(o)) {
     if (opt.pipeline_depth == 0) opt.pipeline_depth = 1;
@@ -72,6 +84,9 @@ struct Transport::Core : std::enable_shared_from_this<Transport::Core> {
   }
 
   ssl::context& tls_context();
+  void submit(PendingPtr p);
+  void drain();
+  Pool& pool_for(const Origin& origin);
   void start(const Origin& origin, PendingPtr p);
   void dispatch(PendingPtr p);
   bool try_place(Pool& pool, const PendingPtr& p, bool may_open);
@@ -151,6 +166,19 @@ class Connection : public std::enable_shared_from_this<Connection> {
     queue_.push_back(p);
     idle_timer_.cancel();
     if (queue_.size() == 1) parser_.expect_no_body(p->head);
+    if (core_->corked) {
+      if (!flush_due_) {
+        flush_due_ = true;
+        core_->to_flush.push_back(shared_from_this());
+      }
+      return;
+    }
+    flush();
+  }
+
+  // The end of a batch: what was queued during it goes out in one write.
+  void uncork() {
+    flush_due_ = false;
     flush();
   }
 
@@ -390,7 +418,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::size_t written_ = 0;  // the first written_ entries of queue_ are on the wire
   std::string out_;
   State state_ = State::connecting;
-  bool writing_ = false, closing_ = false, removed_ = false, connect_timed_out_ = false;
+  bool writing_ = false, closing_ = false, removed_ = false, connect_timed_out_ = false, flush_due_ = false;
 };
 
 }  // namespace
@@ -418,15 +446,53 @@ ssl::context& Transport::Core::tls_context() {
   return *tls;
 }
 
-void Transport::Core::start(const Origin& origin, PendingPtr p) {
-  if (stopped) return finish(p, {TransportError::Kind::cancelled, "transport shut down"}, {});
+void Transport::Core::submit(PendingPtr p) {
+  bool post;
+  {
+    std::lock_guard lk(submit_mu);
+    submitted.push_back(std::move(p));
+    post = !drain_posted;
+    drain_posted = true;
+  }
+  if (post) asio::post(ctx, [self = shared_from_this()] { self->drain(); });
+}
+
+void Transport::Core::drain() {
+  {
+    std::lock_guard lk(submit_mu);
+    draining.swap(submitted);
+    drain_posted = false;
+  }
+  corked = true;
+  for (auto& p : draining) {
+    auto pending = std::move(p);
+    start(pending->origin, pending);
+  }
+  draining.clear();
+  corked = false;
+  // A connection flushed here may break and call back into the pool: work on a copy.
+  auto conns = std::move(to_flush);
+  to_flush.clear();
+  for (auto& c : conns) c->uncork();
+}
+
+Pool& Transport::Core::pool_for(const Origin& origin) {
+  if (last_pool && last_pool->origin.port == origin.port && last_pool->origin.host == origin.host &&
+      last_pool->origin.scheme == origin.scheme)
+    return *last_pool;
   auto& slot = pools[origin.key()];
   if (!slot) {
     slot = std::make_unique<Pool>();
     slot->origin = origin;
     slot->host_header = origin.host_header();
   }
-  p->pool = slot.get();
+  last_pool = slot.get();
+  return *slot;
+}
+
+void Transport::Core::start(const Origin& origin, PendingPtr p) {
+  if (stopped) return finish(p, {TransportError::Kind::cancelled, "transport shut down"}, {});
+  p->pool = &pool_for(origin);
   p->pipelinable = p->req.idempotent() || p->req.allow_pipelining;
   p->head = p->req.method == "HEAD";
   auto timeout = p->req.timeout.count() > 0 ? p->req.timeout : opt.request_timeout;
@@ -570,8 +636,9 @@ Transport::~Transport() {
 void Transport::async_send(const Origin& origin, ClientRequest request, Callback done) {
   auto p = std::make_shared<Pending>();
   p->req = std::move(request);
+  p->origin = origin;
   p->done = std::move(done);
-  asio::post(core_->ctx, [core = core_, origin, p]() mutable { core->start(origin, std::move(p)); });
+  core_->submit(std::move(p));
 }
 
 std::pair<TransportError, ClientResponse> Transport::send(const Origin& origin, ClientRequest request) {

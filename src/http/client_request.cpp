@@ -103,24 +103,32 @@ void serialize_request(const ClientRequest& req, std::string_view host_header, s
   out += req.target.empty() ? std::string_view("/") : std::string_view(req.target);
   out += " HTTP/1.1\r\n";
   bool has_host = false, has_agent = false;
-  for (const auto& [n, v] : req.headers) {
-    if (iequals(n, "host")) has_host = true;
-    if (iequals(n, "user-agent")) has_agent = true;
-  }
+  auto scan = [&](const HeaderList& list) {
+    for (const auto& [n, v] : list) {
+      if (n.size() == 4 && iequals(n, "host")) has_host = true;
+      if (n.size() == 10 && iequals(n, "user-agent")) has_agent = true;
+    }
+  };
+  if (req.common_headers) scan(*req.common_headers);
+  scan(req.headers);
   if (!has_host) {
     out += "Host: ";
     out += host_header;
     out += "\r\n";
   }
-  for (const auto& [n, v] : req.headers) {
-    // Framing is the transport's to decide; a header with CR/LF could split the request.
-    if (n.empty() || has_crlf(n) || has_crlf(v) || iequals(n, "content-length") || iequals(n, "transfer-encoding"))
-      continue;
-    out += n;
-    out += ": ";
-    out += v;
-    out += "\r\n";
-  }
+  auto emit = [&](const HeaderList& list) {
+    for (const auto& [n, v] : list) {
+      // Framing is the transport's to decide; a header with CR/LF could split the request.
+      if (n.empty() || has_crlf(n) || has_crlf(v) || iequals(n, "content-length") || iequals(n, "transfer-encoding"))
+        continue;
+      out += n;
+      out += ": ";
+      out += v;
+      out += "\r\n";
+    }
+  };
+  if (req.common_headers) emit(*req.common_headers);
+  emit(req.headers);
   if (!has_agent && !user_agent.empty()) {
     out += "User-Agent: ";
     out += user_agent;

@@ -57,14 +57,16 @@ class Response {
   const HeaderList& headers() const noexcept { return r_.headers; }
   std::string_view header(std::string_view name) const noexcept { return r_.header(name); }
   const std::string& body() const noexcept { return r_.body; }
-  // The body parsed as JSON (parsed once, on first use); throws std::system_error if it is not.
+  // The body parsed as JSON (parsed once, on first use, into one arena that copies of this
+  // Response share); throws std::system_error if it is not.
   const boost::json::value& json() const;
   // Proxmox wraps answers in {"data": ...}: that member, or the whole body if there is none.
   const boost::json::value& data() const;
 
  private:
+  struct Parsed;
   http::ClientResponse r_;
-  mutable std::shared_ptr<boost::json::value> json_;
+  mutable std::shared_ptr<const Parsed> json_;
 };
 
 // Why a call failed: the transport (no response at all) or the server (a 4xx/5xx answer,

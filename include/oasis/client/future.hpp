@@ -8,6 +8,7 @@
 // the thread it is running on). It knows nothing about HTTP.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <coroutine>
@@ -37,14 +38,22 @@ struct SharedState {
   std::optional<T> value;
   std::exception_ptr error;
   bool ready = false;
-  std::vector<std::function<void()>> continuations;
+  bool waiting = false;  // a thread sleeps in wait(): complete() must notify
+  // How many Future objects share this state: the value may be moved out to the last one.
+  std::atomic<int> readers{0};
+  // Most states get one continuation: it is kept here, without a vector.
+  std::function<void()> first;
+  std::vector<std::function<void()>> more;
 
   // Runs f once the state is ready (at once, on this thread, if it already is).
   void on_ready(std::function<void()> f) {
     {
       std::lock_guard lk(mu);
       if (!ready) {
-        continuations.push_back(std::move(f));
+        if (!first)
+          first = std::move(f);
+        else
+          more.push_back(std::move(f));
         return;
       }
     }
@@ -52,15 +61,20 @@ struct SharedState {
   }
   template <class Set>
   void complete(Set&& set) {
+    std::function<void()> run_first;
     std::vector<std::function<void()>> run;
+    bool notify;
     {
       std::lock_guard lk(mu);
       if (ready) throw std::logic_error("promise already satisfied");
       set();
       ready = true;
-      run.swap(continuations);
+      notify = waiting;
+      run_first.swap(first);
+      run.swap(more);
     }
-    cv.notify_all();
+    if (notify) cv.notify_all();
+    if (run_first) run_first();
     for (auto& f : run) f();
   }
 };
@@ -93,7 +107,25 @@ class Future {
  public:
   using value_type = T;
   Future() = default;
-  explicit Future(std::shared_ptr<detail::SharedState<T>> s) : s_(std::move(s)) {}
+  explicit Future(std::shared_ptr<detail::SharedState<T>> s) : s_(std::move(s)) {
+    if (s_) s_->readers.fetch_add(1, std::memory_order_relaxed);
+  }
+  Future(const Future& o) : s_(o.s_) {
+    if (s_) s_->readers.fetch_add(1, std::memory_order_relaxed);
+  }
+  Future(Future&& o) noexcept : s_(std::move(o.s_)) {}
+  Future& operator=(const Future& o) {
+    if (this != &o) *this = Future(o);
+    return *this;
+  }
+  Future& operator=(Future&& o) noexcept {
+    if (this != &o) {
+      release();
+      s_ = std::move(o.s_);
+    }
+    return *this;
+  }
+  ~Future() { release(); }
 
   bool valid() const noexcept { return static_cast<bool>(s_); }
   bool ready() const {
@@ -102,18 +134,31 @@ class Future {
   }
   void wait() const {
     std::unique_lock lk(s_->mu);
+    if (s_->ready) return;
+    s_->waiting = true;
     s_->cv.wait(lk, [&] { return s_->ready; });
   }
   template <class Rep, class Period>
   bool wait_for(std::chrono::duration<Rep, Period> d) const {
     std::unique_lock lk(s_->mu);
+    if (s_->ready) return true;
+    s_->waiting = true;
     return s_->cv.wait_for(lk, d, [&] { return s_->ready; });
   }
   // Waits; returns the value (a copy: a Future may have several readers) or rethrows.
-  T get() const {
+  T get() const& {
     wait();
     std::lock_guard lk(s_->mu);
     if (s_->error) std::rethrow_exception(s_->error);
+    return *s_->value;
+  }
+  // On a Future given up (`f.get()` on a temporary, `std::move(f).get()`): the value is moved
+  // out when no other Future (copy, continuation) can read it any more, else copied.
+  T get() && {
+    wait();
+    std::lock_guard lk(s_->mu);
+    if (s_->error) std::rethrow_exception(s_->error);
+    if (s_->readers.load(std::memory_order_acquire) == 1) return std::move(*s_->value);
     return *s_->value;
   }
   // The failure, if it failed (after ready()).
@@ -130,14 +175,14 @@ class Future {
     if constexpr (detail::is_future<R>::value) {
       using U = typename R::value_type;
       Promise<U> next;
-      auto s = s_;
-      s_->on_ready([s, next, f = std::move(f)]() mutable {
+      s_->on_ready([self = *this, next, f = std::move(f)]() mutable {
+        const auto& s = self.s_;
         if (s->error) return next.set_exception(s->error);
         try {
           R inner = f(*s->value);
           inner.on_ready([inner, next] {
             if (auto e = inner.exception()) return next.set_exception(e);
-            next.set_value(inner.get());
+            next.set_value(std::move(inner).get());
           });
         } catch (...) {
           next.set_exception(std::current_exception());
@@ -148,8 +193,8 @@ class Future {
       static_assert(!std::is_void_v<R>, "then(): the continuation must return a value");
       using U = R;
       Promise<U> next;
-      auto s = s_;
-      s_->on_ready([s, next, f = std::move(f)]() mutable {
+      s_->on_ready([self = *this, next, f = std::move(f)]() mutable {
+        const auto& s = self.s_;
         if (s->error) return next.set_exception(s->error);
         try {
           next.set_value(f(*s->value));
@@ -182,6 +227,10 @@ class Future {
   };
 
  private:
+  void release() noexcept {
+    if (s_) s_->readers.fetch_sub(1, std::memory_order_acq_rel);
+    s_.reset();
+  }
   std::shared_ptr<detail::SharedState<T>> s_;
 };
 
@@ -200,37 +249,35 @@ Future<T> make_failed_future(std::exception_ptr e) {
 }
 
 // Every value in order once all are ready; the first failure (in order) if any failed.
+// Values no other Future reads are moved, not copied.
 template <class T>
 Future<std::vector<T>> when_all(std::vector<Future<T>> futures) {
-  Promise<std::vector<T>> out;
-  if (futures.empty()) {
-    out.set_value({});
-    return out.get_future();
-  }
+  if (futures.empty()) return make_ready_future(std::vector<T>{});
+  // Owned by the continuations: the one that brings `left` to zero gathers and frees it (one
+  // count more is held while the continuations are registered, as they may run at once).
   struct Gather {
     std::vector<Future<T>> fs;
-    std::mutex mu;
-    std::size_t left;
-  };
-  auto g = std::make_shared<Gather>();
-  g->fs = std::move(futures);
-  g->left = g->fs.size();
-  for (auto& f : g->fs) {
-    f.on_ready([g, out] {
-      {
-        std::lock_guard lk(g->mu);
-        if (--g->left != 0) return;
-      }
+    Promise<std::vector<T>> out;
+    std::atomic<std::size_t> left;
+    void arrive() {
+      if (left.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+      std::unique_ptr<Gather> own(this);
       std::vector<T> values;
-      values.reserve(g->fs.size());
-      for (auto& each : g->fs) {
+      values.reserve(fs.size());
+      for (auto& each : fs) {
         if (auto e = each.exception()) return out.set_exception(e);
-        values.push_back(each.get());
+        values.push_back(std::move(each).get());
       }
+      fs.clear();  // the inputs' states go before the caller wakes
       out.set_value(std::move(values));
-    });
-  }
-  return out.get_future();
+    }
+  };
+  auto* g = new Gather{std::move(futures), {}, {}};
+  g->left.store(g->fs.size() + 1, std::memory_order_relaxed);
+  auto result = g->out.get_future();
+  for (auto& f : g->fs) f.on_ready([g] { g->arrive(); });
+  g->arrive();
+  return result;
 }
 
 }  // namespace oasis

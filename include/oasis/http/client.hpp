@@ -53,6 +53,10 @@ struct ClientRequest {
   std::string method = "GET";
   std::string target = "/";  // origin-form: path and query, already percent-encoded
   HeaderList headers;
+  // Headers sent before `headers`, shared by many requests (a client's defaults) instead of
+  // copied into each. Not owned: the caller keeps the list alive and unchanged until the
+  // request's callback has run.
+  const HeaderList* common_headers = nullptr;
   std::string body;
   // Pipelining is allowed for idempotent methods (GET, HEAD, PUT, DELETE, OPTIONS, TRACE);
   // set this to allow it for POST/PATCH too.
