@@ -200,12 +200,12 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
   StatePtr make_state(const Call& c) {
     auto s = std::make_shared<State>();
     s->method = c.method;
-    http::ClientRequest probe;
-    probe.method = c.method;
-    s->idempotent = probe.idempotent();
-    std::string path = c.path;
-    if (!path.empty() && path.front() != '/') path.insert(0, "/");
-    s->target = base_path + path;
+    const std::string_view m = c.method;
+    s->idempotent = m == "GET" || m == "HEAD" || m == "PUT" || m == "DELETE" || m == "OPTIONS" || m == "TRACE";
+    s->target.reserve(base_path.size() + 1 + c.path.size());
+    s->target = base_path;
+    if (!c.path.empty() && c.path.front() != '/') s->target += '/';
+    s->target += c.path;
     if (s->target.empty()) s->target = "/";
     std::string query;
     if (c.json) {

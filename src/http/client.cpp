@@ -35,7 +35,9 @@ namespace {
 struct Pool;
 class Connection;
 
-struct Pending {
+// A request from its hand-over to its callback. While started and not finished it is on the
+// transport's list of live requests, which one timer sweeps for timeouts (no timer each).
+struct Pending : std::enable_shared_from_this<Pending> {
   ClientRequest req;
   Origin origin;
   Transport::Callback done;
@@ -45,7 +47,31 @@ struct Pending {
   bool pipelinable = false;
   bool head = false;
   bool finished = false;
-  std::optional<asio::steady_timer> timer;
+  std::chrono::steady_clock::time_point deadline{};
+  Pending** list = nullptr;  // the live list this is on, if any
+  Pending* prev = nullptr;
+  Pending* next = nullptr;
+
+  void link(Pending** head) {
+    list = head;
+    next = *head;
+    if (next) next->prev = this;
+    *head = this;
+  }
+  void unlink() noexcept {
+    if (!list) return;
+    if (prev)
+      prev->next = next;
+    else
+      *list = next;
+    if (next) next->prev = prev;
+    list = nullptr;
+    prev = next = nullptr;
+  }
+  Pending() = default;
+  Pending(const Pending&) = delete;
+  Pending& operator=(const Pending&) = delete;
+  ~Pending() { unlink(); }
 };
 using PendingPtr = std::shared_ptr<Pending>;
 
@@ -61,6 +87,12 @@ struct Pool {
 struct Transport::Core : std::enable_shared_from_this<Transport::Core> {
   asio::io_context& ctx;
   TransportOptions opt;
+  // Requests started and not finished (declared before the pools: a request dropped while the
+  // core goes still unlinks itself from here). One timer, set for the earliest deadline, times
+  // them out.
+  Pending* live = nullptr;
+  asio::steady_timer sweep_timer{ctx};
+  std::chrono::steady_clock::time_point sweep_at = std::chrono::steady_clock::time_point::max();
   std::optional<ssl::context> tls;
   std::unordered_map<std::string, std::unique_ptr<Pool>> pools;
   std::unordered_set<std::shared_ptr<asio::steady_timer>> scheduled;
@@ -93,6 +125,8 @@ struct Transport::Core : std::enable_shared_from_this<Transport::Core> {
   void pump(Pool& pool);
   void finish(const PendingPtr& p, TransportError err, ClientResponse res);
   void on_timeout(const PendingPtr& p);
+  void arm_sweep(std::chrono::steady_clock::time_point at);
+  void sweep();
   void shutdown();
 };
 
@@ -496,11 +530,9 @@ void Transport::Core::start(const Origin& origin, PendingPtr p) {
   p->pipelinable = p->req.idempotent() || p->req.allow_pipelining;
   p->head = p->req.method == "HEAD";
   auto timeout = p->req.timeout.count() > 0 ? p->req.timeout : opt.request_timeout;
-  p->timer.emplace(ctx);
-  p->timer->expires_after(timeout);
-  p->timer->async_wait([self = shared_from_this(), p](const error_code& ec) {
-    if (!ec) self->on_timeout(p);
-  });
+  p->deadline = std::chrono::steady_clock::now() + timeout;
+  p->link(&live);
+  if (p->deadline < sweep_at) arm_sweep(p->deadline);
   try {
     dispatch(p);
   } catch (const std::exception& e) {  // a TLS context that could not load its files
@@ -555,7 +587,7 @@ void Transport::Core::pump(Pool& pool) {
 void Transport::Core::finish(const PendingPtr& p, TransportError err, ClientResponse res) {
   if (p->finished) return;
   p->finished = true;
-  if (p->timer) p->timer->cancel();
+  p->unlink();
   auto done = std::move(p->done);
   p->done = nullptr;
   if (!done) return;
@@ -583,9 +615,32 @@ void Transport::Core::on_timeout(const PendingPtr& p) {
   }
 }
 
+void Transport::Core::arm_sweep(std::chrono::steady_clock::time_point at) {
+  sweep_at = at;
+  sweep_timer.expires_at(at);  // a wait already set is cancelled (its handler sees the error)
+  sweep_timer.async_wait([self = shared_from_this()](const error_code& ec) {
+    if (!ec && !self->stopped) self->sweep();
+  });
+}
+
+// Times out every live request past its deadline, then sets the timer for the earliest left.
+void Transport::Core::sweep() {
+  sweep_at = std::chrono::steady_clock::time_point::max();
+  const auto now = std::chrono::steady_clock::now();
+  std::vector<PendingPtr> due;
+  for (Pending* p = live; p; p = p->next)
+    if (p->deadline <= now) due.push_back(p->shared_from_this());
+  for (auto& p : due) on_timeout(p);
+  if (stopped) return;
+  auto next = std::chrono::steady_clock::time_point::max();
+  for (Pending* p = live; p; p = p->next) next = std::min(next, p->deadline);
+  if (next != std::chrono::steady_clock::time_point::max()) arm_sweep(next);
+}
+
 void Transport::Core::shutdown() {
   if (stopped) return;
   stopped = true;
+  sweep_timer.cancel();
   for (auto& t : scheduled) t->cancel();
   scheduled.clear();
   for (auto& [key, pool] : pools) {

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <future>
+#include <thread>
 
 using namespace oasis::http;
 using oasis_test::ScriptedConn;
@@ -226,6 +227,49 @@ TEST(Transport, PerRequestTimeout) {
   EXPECT_EQ(err.kind, TransportError::Kind::timeout);
   EXPECT_GE(took, 140ms);
   EXPECT_LT(took, 1500ms);
+}
+
+// One timer sweeps every request's deadline: a later request with a shorter timeout must
+// still time out on time, an earlier longer one later, and answered ones not at all.
+TEST(Transport, TimeoutsOfDifferentLengthsEachFireOnTime) {
+  ScriptedServer server([](ScriptedConn& c, int) {
+    while (auto req = c.read_request(3s)) {
+      if (oasis_test::target_of(*req) == "/fast")
+        c.respond("ok");
+      else
+        c.data_within(2s);  // never answers
+    }
+  });
+  TransportOptions o;
+  o.max_connections = 3;
+  Transport t(o);
+  using Result = std::pair<TransportError, ClientResponse>;
+  auto send = [&](std::string target, std::chrono::milliseconds timeout) {
+    auto pr = std::make_shared<std::promise<std::pair<Result, std::chrono::steady_clock::time_point>>>();
+    auto f = pr->get_future();
+    ClientRequest r = get(std::move(target));
+    r.timeout = timeout;
+    t.async_send(local(server.port()), std::move(r), [pr](TransportError e, ClientResponse res) {
+      pr->set_value({{std::move(e), std::move(res)}, std::chrono::steady_clock::now()});
+    });
+    return f;
+  };
+  const auto start = std::chrono::steady_clock::now();
+  auto long_one = send("/slow-long", 700ms);
+  std::this_thread::sleep_for(20ms);  // the long deadline is the timer's first
+  auto short_one = send("/slow-short", 150ms);
+  auto fast = send("/fast", 0ms);
+  auto [fr, fat] = fast.get();
+  EXPECT_FALSE(fr.first) << fr.first.message;
+  EXPECT_EQ(fr.second.body, "ok");
+  auto [sr, sat] = short_one.get();
+  EXPECT_EQ(sr.first.kind, TransportError::Kind::timeout);
+  EXPECT_GE(sat - start, 160ms);
+  EXPECT_LT(sat - start, 600ms);
+  auto [lr, lat] = long_one.get();
+  EXPECT_EQ(lr.first.kind, TransportError::Kind::timeout);
+  EXPECT_GE(lat - start, 690ms);
+  EXPECT_LT(lat - start, 1800ms);
 }
 
 TEST(Transport, ConnectionRefused) {
