@@ -12,6 +12,7 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include <new>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -102,6 +103,14 @@ LineCol line_col_at(std::string_view text, std::size_t offset) {
   return lc;
 }
 
+// Takes `v` as the file's tree without copying it. Assigning would copy: an assigned json::value
+// keeps its own (default) storage, so a tree parsed into the load's arena would be copied node by
+// node onto the heap, and for a moment the document would be in memory twice.
+static void adopt(json::value& root, json::value&& v) noexcept {
+  root.~value();
+  ::new (&root) json::value(std::move(v));
+}
+
 // --- JSON --------------------------------------------------------------------------------------
 
 static bool parse_json(SourceFile& f, json::storage_ptr sp, std::size_t max_depth, ParseError& err) {
@@ -119,7 +128,7 @@ static bool parse_json(SourceFile& f, json::storage_ptr sp, std::size_t max_dept
     err.where = line_col_at(f.text, at);
     return false;
   }
-  f.root = p.release();
+  adopt(f.root, p.release());
   return true;
 }
 
@@ -337,7 +346,7 @@ static bool parse_yaml(SourceFile& f, json::storage_ptr sp, std::size_t max_dept
     err.message = std::string("invalid YAML: ") + e.what();
     return false;
   }
-  f.root = std::move(out);
+  adopt(f.root, std::move(out));
   return true;
 }
 
