@@ -25,10 +25,13 @@ namespace json = boost::json;
 // The DOM lives in a monotonic arena sized from the body: one block for a typical answer
 // instead of an allocation per object, array and string, and nothing to free node by node.
 struct Response::Parsed {
+  // A typical answer's DOM fits here, in the same allocation; larger ones continue on the heap.
+  alignas(16) unsigned char inline_block[2048];
   json::monotonic_resource arena;
   json::value value;
 
-  explicit Parsed(std::string_view text) : arena(text.size() * 3 + 256), value(parse(text, &arena)) {}
+  explicit Parsed(std::string_view text)
+      : arena(inline_block, sizeof inline_block, json::storage_ptr()), value(parse(text, &arena)) {}
 
   static json::value parse(std::string_view text, json::monotonic_resource* arena) {
     unsigned char temp[4096];
@@ -543,13 +546,12 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
           s->flight_key += value;
         }
         std::string_view key = s->flight_key.empty() ? std::string_view(s->target) : std::string_view(s->flight_key);
-        if (auto it = gets_in_flight.find(key); it != gets_in_flight.end()) {
+        if (auto [it, first] = gets_in_flight.try_emplace(key); !first) {
           ++cstats.coalesced;
           Promise<Response> joined;
           it->second.push_back(joined);
           return joined.get_future();
         }
-        gets_in_flight.try_emplace(key);
         s->leads_flight = true;
       }
       ++cstats.misses;

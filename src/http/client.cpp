@@ -163,11 +163,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::size_t load() const noexcept { return queue_.size(); }
   bool accepting() const noexcept { return state_ != State::closed && !closing_; }
   bool idle() const noexcept { return state_ == State::open && queue_.empty() && !closing_; }
-  bool all_pipelinable() const noexcept {
-    for (auto& p : queue_)
-      if (!p->pipelinable) return false;
-    return true;
-  }
+  bool all_pipelinable() const noexcept { return unpipelinable_ == 0; }
 
   void connect() {
     ++core_->stats.connections_opened;
@@ -198,6 +194,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void assign(const PendingPtr& p) {
     p->conn = this;
     queue_.push_back(p);
+    if (!p->pipelinable) ++unpipelinable_;
     idle_timer_.cancel();
     if (queue_.size() == 1) parser_.expect_no_body(p->head);
     if (core_->corked) {
@@ -238,6 +235,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     remove_from_pool();
     auto queue = std::move(queue_);
     queue_.clear();
+    unpipelinable_ = 0;
     std::size_t written = written_;
     written_ = 0;
     const bool connect_failure =
@@ -378,6 +376,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
         if (!queue_.empty() && !queue_.front()->finished) {
           auto p = queue_.front();
           queue_.pop_front();
+          if (!p->pipelinable) --unpipelinable_;
           --written_;
           p->conn = nullptr;
           core_->finish(p, {TransportError::Kind::protocol, why}, {});
@@ -413,6 +412,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     parser_.next();
     auto p = queue_.front();
     queue_.pop_front();
+    if (!p->pipelinable) --unpipelinable_;
     --written_;
     p->conn = nullptr;
     if (!queue_.empty()) parser_.expect_no_body(queue_.front()->head);
@@ -450,6 +450,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Parser parser_;
   std::deque<PendingPtr> queue_;
   std::size_t written_ = 0;  // the first written_ entries of queue_ are on the wire
+  std::size_t unpipelinable_ = 0;  // entries of queue_ that may not share the connection
   std::string out_;
   State state_ = State::connecting;
   bool writing_ = false, closing_ = false, removed_ = false, connect_timed_out_ = false, flush_due_ = false;
