@@ -5,6 +5,8 @@
 #include <cstring>
 
 #include <algorithm>
+#include <array>
+#include <bit>
 
 namespace oasis::http {
 
@@ -157,6 +159,81 @@ std::string_view reason_phrase(int status) noexcept {
 }
 
 // --- Headers ---------------------------------------------------------------------------------
+
+namespace {
+
+// A lower-case field name (letters and '-') as eight-byte words, with the bits a case-insensitive
+// comparison ignores: bit 0x20 of every letter. Setting that bit maps only 'A' and 'a' to 'a'
+// (and so on); dashes, where it would map CR to '-', compare exactly.
+template <std::size_t N>
+struct Name {
+  static constexpr std::size_t size = N - 1;
+  static constexpr std::size_t words = (size + 7) / 8;
+  std::uint64_t word[words] = {}, fold[words] = {};
+  constexpr Name(const char (&lower)[N]) {
+    for (std::size_t w = 0; w < words; ++w) {
+      std::array<char, 8> bytes{}, bits{};
+      for (std::size_t i = 0; i < 8 && w * 8 + i < size; ++i) {
+        bytes[i] = lower[w * 8 + i];
+        bits[i] = lower[w * 8 + i] == '-' ? 0 : 0x20;
+      }
+      word[w] = std::bit_cast<std::uint64_t>(bytes);
+      fold[w] = std::bit_cast<std::uint64_t>(bits);
+    }
+  }
+};
+
+// `name` (of exactly L's length) is L, ignoring case: one load and compare per eight bytes.
+template <Name L>
+bool is(const char* name) noexcept {
+  for (std::size_t w = 0; w < L.words; ++w) {
+    std::uint64_t x = 0;
+    std::memcpy(&x, name + w * 8, std::min<std::size_t>(8, L.size - w * 8));
+    if ((x | L.fold[w]) != L.word[w]) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+KnownField classify_field(std::string_view name) noexcept {
+  using K = KnownField;
+  const char* n = name.data();
+  // By length, then one full comparison (two where two names share a length and first letter).
+  switch (name.size()) {
+    case 4: return is<"host">(n) ? K::host : K::count;
+    case 5: return is<"range">(n) ? K::range : K::count;
+    case 6:
+      switch (n[0] | 0x20) {
+        case 'a': return is<"accept">(n) ? K::accept : K::count;
+        case 'c': return is<"cookie">(n) ? K::cookie : K::count;
+        case 'e': return is<"expect">(n) ? K::expect : K::count;
+        case 'o': return is<"origin">(n) ? K::origin : K::count;
+        case 'p': return is<"prefer">(n) ? K::prefer : K::count;
+      }
+      return K::count;
+    case 8:
+      if (is<"if-match">(n)) return K::if_match;
+      return is<"if-range">(n) ? K::if_range : K::count;
+    case 12: return is<"content-type">(n) ? K::content_type : K::count;
+    case 13:
+      if (is<"if-none-match">(n)) return K::if_none_match;
+      return is<"authorization">(n) ? K::authorization : K::count;
+    case 14:
+      if (is<"accept-charset">(n)) return K::accept_charset;
+      return is<"content-length">(n) ? K::content_length : K::count;
+    case 15:
+      if (is<"accept-encoding">(n)) return K::accept_encoding;
+      return is<"accept-language">(n) ? K::accept_language : K::count;
+    case 17:
+      if (is<"if-modified-since">(n)) return K::if_modified_since;
+      return is<"transfer-encoding">(n) ? K::transfer_encoding : K::count;
+    case 19: return is<"if-unmodified-since">(n) ? K::if_unmodified_since : K::count;
+    case 29: return is<"access-control-request-method">(n) ? K::access_control_request_method : K::count;
+    case 30: return is<"access-control-request-headers">(n) ? K::access_control_request_headers : K::count;
+  }
+  return K::count;
+}
 
 std::string_view Headers::get(std::string_view name) const noexcept {
   for (const auto& f : fields_)

@@ -1,8 +1,9 @@
 // http/parser.cpp — llhttp behind the Parser interface, plus RFC 9112 strictness llhttp lacks.
 //
-// Header fields go straight into the Request as views while llhttp reports them; the few
-// fields that decide framing (Host, Transfer-Encoding, Expect) are recognised once, when their
-// name completes, so no lookup by name happens later. Every check on the header section runs
+// Header fields go straight into the Request as views while llhttp reports them; each name is
+// classified once, when it completes (classify_field): the fields that decide framing (Host,
+// Transfer-Encoding, Expect) are noted for the checks below, and every well-known field is
+// indexed in the request's Headers, so no lookup by name happens later. Every check on the header section runs
 // inside llhttp's headers-complete callback, from exact offsets noted on the way, so llhttp
 // pauses only once per message: at its end, where the caller answers it.
 #include <oasis/http/parser.hpp>
@@ -32,20 +33,6 @@ std::string_view trim(std::string_view s) noexcept {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
-}
-
-enum FieldKind { kOther, kHost, kTransferEncoding, kExpect };
-
-// By length and first letter before any full comparison: most fields are ruled out in two
-// compares.
-FieldKind classify(std::string_view name) noexcept {
-  const char first = static_cast<char>(name[0] | 0x20);
-  switch (name.size()) {
-    case 4: return first == 'h' && iequals(name, "host") ? kHost : kOther;
-    case 6: return first == 'e' && iequals(name, "expect") ? kExpect : kOther;
-    case 17: return first == 't' && iequals(name, "transfer-encoding") ? kTransferEncoding : kOther;
-  }
-  return kOther;
 }
 
 }  // namespace
@@ -104,7 +91,7 @@ struct Parser::Impl {
     }
     if (s.fields_->size() >= s.limits_.max_headers)
       return stop(s, 431, s.headers_done_ ? "too many trailer fields" : "too many header fields");
-    s.fields_->add({at, len}, {});
+    s.fields_->add_partial({at, len});
     s.in_field_ = true;
     s.value_done_ = false;
     return 0;
@@ -119,17 +106,21 @@ struct Parser::Impl {
     s.line_end_ = off(s, name.data() + name.size()) + 1;  // past the colon, for an empty value
     if (s.headers_done_) return 0;  // trailers decide nothing
     auto idx = static_cast<std::uint32_t>(s.fields_->size() - 1);
-    switch (classify(name)) {
-      case kHost: ++s.host_count_; break;
-      case kTransferEncoding:
+    // One classification serves the framing checks below and the request's index of
+    // well-known fields (Headers::get(KnownField)).
+    const KnownField kind = classify_field(name);
+    s.fields_->index(idx, kind);
+    switch (kind) {
+      case KnownField::host: ++s.host_count_; break;
+      case KnownField::transfer_encoding:
         s.has_te_ = true;
         impl(p).te_index = idx;
         break;
-      case kExpect:
+      case KnownField::expect:
         s.has_expect_ = true;
         impl(p).expect_index = idx;
         break;
-      case kOther: break;
+      default: break;
     }
     return 0;
   }

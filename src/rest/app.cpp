@@ -41,6 +41,7 @@ struct App::Router {
     std::vector<std::string> param_names;
     Plan plan;
     Runner run;
+    std::shared_ptr<void> state;  // the factory, if any
   };
   static constexpr std::size_t npos = static_cast<std::size_t>(-1);
 
@@ -49,7 +50,27 @@ struct App::Router {
   boost::unordered_flat_map<std::string, std::size_t, PathHash, std::equal_to<>> statics;
   // With only a few, comparing the path to each is cheaper than hashing it.
   static constexpr std::size_t few_statics = 8;
-  std::vector<const Route*> static_list;
+  struct StaticRoute {
+    std::string_view path;  // the route's template, which it owns
+    const Route* route;
+  };
+  std::vector<StaticRoute> static_list;
+
+  // Equal paths, compared eight bytes at a time (paths are short; a call to memcmp would cost
+  // more than the comparison).
+  static bool same_path(std::string_view a, std::string_view b) noexcept {
+    if (a.size() != b.size()) return false;
+    std::size_t i = 0, n = a.size();
+    for (; i + 8 <= n; i += 8) {
+      std::uint64_t x, y;
+      std::memcpy(&x, a.data() + i, 8);
+      std::memcpy(&y, b.data() + i, 8);
+      if (x != y) return false;
+    }
+    for (; i < n; ++i)
+      if (a[i] != b[i]) return false;
+    return true;
+  }
   // The parameter values of a match; only the first (route's parameter count) are written.
   struct Values {
     std::string_view operator[](std::size_t i) const noexcept { return {data[i], size[i]}; }
@@ -69,9 +90,9 @@ struct App::Router {
     return seg;
   }
 
-  void add(std::string_view tmpl, Plan plan, Runner run) {
+  void add(std::string_view tmpl, Plan plan, Runner run, std::shared_ptr<void> state) {
     if (tmpl.empty() || tmpl.front() != '/') throw std::invalid_argument("a path template starts with '/': " + std::string(tmpl));
-    Route r{std::string(tmpl), {}, std::move(plan), std::move(run)};
+    Route r{std::string(tmpl), {}, std::move(plan), run, std::move(state)};
     std::size_t node = 0;
     std::string_view rest = tmpl.substr(1);
     bool more = !rest.empty();
@@ -103,7 +124,7 @@ struct App::Router {
     if (r.param_names.empty()) {
       statics.emplace(r.path_template, routes.size());
       routes.push_back(std::move(r));
-      static_list.push_back(&routes.back());
+      static_list.push_back({routes.back().path_template, &routes.back()});
       return;
     }
     routes.push_back(std::move(r));
@@ -113,8 +134,8 @@ struct App::Router {
   const Route* match(std::string_view path, Values& values) const {
     if (path.empty() || path.front() != '/') return nullptr;
     if (statics.size() <= few_statics) {
-      for (const Route* r : static_list)
-        if (r->path_template == path) return r;
+      for (const auto& r : static_list)
+        if (same_path(r.path, path)) return r.route;
     } else if (auto it = statics.find(path); it != statics.end()) {
       return &routes[it->second];
     }
@@ -140,12 +161,13 @@ struct App::Router {
   }
 };
 
-App::App(AppOptions options) : options_(std::move(options)), router_(std::make_unique<Router>()) {}
+App::App(AppOptions options)
+    : options_(std::move(options)), decorated_(!options_.cors.allowed_origins.empty()), router_(std::make_unique<Router>()) {}
 
 App::~App() { stop(); }
 
-void App::add_route(std::string_view path_template, Plan plan, Runner run) {
-  router_->add(path_template, std::move(plan), std::move(run));
+void App::add_route(std::string_view path_template, Plan plan, Runner run, std::shared_ptr<void> state) {
+  router_->add(path_template, std::move(plan), run, std::move(state));
 }
 
 void App::start() {
@@ -193,7 +215,7 @@ void App::handle(const http::Request& request, http::Response& response) {
   }
   for (std::size_t i = 0; i < route->param_names.size(); ++i) ctx.bind_param(route->param_names[i], values[i]);
   try {
-    route->run(*this, route->plan, ctx);
+    route->run(*this, route->plan, route->state.get(), ctx);
   } catch (const std::exception&) {
     // A resource that throws has a bug; the client learns only that the request failed.
     response.clear();
@@ -227,12 +249,13 @@ std::string join(const std::vector<std::string>& v) {
 
 }  // namespace
 
-void App::serve(const Plan& plan, Resource& resource, Context& ctx) {
+void App::serve_decorated(const Plan& plan, Resource& resource, Context& ctx,
+                          int (*flow)(const Plan&, Resource&, Context&)) {
   const auto& cors = options_.cors;
   auto& res = ctx.response();
   std::string_view origin;
   if (!cors.allowed_origins.empty()) {
-    origin = ctx.request().header("Origin");
+    origin = ctx.request().headers().get(http::KnownField::origin);
     if (!origin.empty() && !origin_allowed(cors, origin)) origin = {};
   }
   auto allow_origin = [&] {
@@ -246,11 +269,11 @@ void App::serve(const Plan& plan, Resource& resource, Context& ctx) {
   // A CORS preflight is answered before the flow: it carries no credentials, so the flow's
   // authorisation squares would refuse it, and it asks about methods, not about the resource.
   if (!origin.empty() && ctx.method() == http::Method::OPTIONS &&
-      ctx.request().headers().has("Access-Control-Request-Method")) {
+      ctx.request().headers().has(http::KnownField::access_control_request_method)) {
     res.status(204);
     allow_origin();
     res.header("Access-Control-Allow-Methods", resource.allowed_methods(ctx).to_allow());
-    auto asked = ctx.request().header("Access-Control-Request-Headers");
+    auto asked = ctx.request().headers().get(http::KnownField::access_control_request_headers);
     if (!cors.allowed_headers.empty())
       res.header("Access-Control-Allow-Headers", join(cors.allowed_headers));
     else if (!asked.empty())
@@ -261,7 +284,7 @@ void App::serve(const Plan& plan, Resource& resource, Context& ctx) {
     return;
   }
 
-  run_flow(plan, resource, ctx);
+  flow(plan, resource, ctx);
 
   if (!cors.allowed_origins.empty()) {
     if (!origin.empty()) {

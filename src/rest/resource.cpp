@@ -44,7 +44,7 @@ void write_problem(http::Response& response, const Problem& p) {
 
 // --- Context ---------------------------------------------------------------------------------
 
-Context::~Context() {
+void Context::destroy_owned() noexcept {
   while (owned_count_ > 0) {
     auto& o = owned_[--owned_count_];
     o.destroy(o.value);

@@ -38,10 +38,43 @@ struct Field {
   std::string_view value;
 };
 
-// An ordered list of header fields (views). Lookups are linear: requests carry few headers and
-// a scan of a dozen short names beats hashing them.
+// Request header fields that the engine and the frameworks on it ask about on most requests.
+// A Headers list indexes them as they are added (the parser classifies each name once, by its
+// length and first letter, while it parses), so asking for one costs an array read, not a scan.
+enum class KnownField : std::uint8_t {
+  accept, accept_charset, accept_encoding, accept_language,
+  access_control_request_headers, access_control_request_method,
+  authorization, content_length, content_type, cookie, expect, host,
+  if_match, if_modified_since, if_none_match, if_range, if_unmodified_since,
+  origin, prefer, range, transfer_encoding,
+  count  // not one of them
+};
+inline constexpr std::size_t known_field_count = static_cast<std::size_t>(KnownField::count);
+// Which known field a name is (case-insensitive); KnownField::count when none.
+KnownField classify_field(std::string_view name) noexcept;
+// A set of known fields as a bitmask.
+constexpr std::uint32_t field_bit(KnownField f) noexcept { return std::uint32_t{1} << static_cast<unsigned>(f); }
+
+// An ordered list of header fields (views). Lookups by name are linear: requests carry few
+// headers and a scan of a dozen short names beats hashing them. The fields of KnownField are
+// also indexed (the first of each name) as they are added.
 class Headers {
  public:
+  // The first field of a known name, or an empty view; O(1).
+  std::string_view get(KnownField f) const noexcept {
+    return (known_ & field_bit(f)) ? fields_[at_[static_cast<std::size_t>(f)]].value : std::string_view{};
+  }
+  bool has(KnownField f) const noexcept { return (known_ & field_bit(f)) != 0; }
+  // The known fields present, as a bitmask of field_bit().
+  std::uint32_t known_fields() const noexcept { return known_; }
+  // For parsers that write a field's name piecewise (back()): indexes field i as `f` once its
+  // name is complete (f = classify_field(name)); the first field of a name wins.
+  void index(std::size_t i, KnownField f) noexcept {
+    if (f == KnownField::count || (known_ & field_bit(f)) || i > 0xffff) return;
+    known_ |= field_bit(f);
+    at_[static_cast<std::size_t>(f)] = static_cast<std::uint16_t>(i);
+  }
+
   // The first field with this name (case-insensitive), or an empty view.
   std::string_view get(std::string_view name) const noexcept;
   bool has(std::string_view name) const noexcept;
@@ -52,21 +85,33 @@ class Headers {
     for (const auto& fl : fields_)
       if (iequals(fl.name, name)) f(fl.value);
   }
-  void add(std::string_view name, std::string_view value) { fields_.push_back({name, value}); }
-  void clear() noexcept { fields_.clear(); }
+  void add(std::string_view name, std::string_view value) {
+    fields_.push_back({name, value});
+    if (!name.empty()) index(fields_.size() - 1, classify_field(name));
+  }
+  // For parsers: appends a field whose name is still being read; index() it when complete.
+  void add_partial(std::string_view name_start) { fields_.push_back({name_start, {}}); }
+  void clear() noexcept {
+    fields_.clear();
+    known_ = 0;
+  }
   std::size_t size() const noexcept { return fields_.size(); }
   bool empty() const noexcept { return fields_.empty(); }
   auto begin() const noexcept { return fields_.begin(); }
   auto end() const noexcept { return fields_.end(); }
   const Field& operator[](std::size_t i) const noexcept { return fields_[i]; }
   void reserve(std::size_t n) { fields_.reserve(n); }
-  // For parsers that write views as they go.
+  // For parsers that write views as they go. (Renaming a field through these does not
+  // re-index it: index() it again, or clear() and add().)
   Field& back() noexcept { return fields_.back(); }
   std::vector<Field>& mutable_fields() noexcept { return fields_; }
 
  private:
   std::vector<Field> fields_;
+  std::uint32_t known_ = 0;  // which entries of at_ are written (only those are read)
+  std::uint16_t at_[known_field_count] = {};
 };
+static_assert(known_field_count <= 32);
 
 class Request {
  public:

@@ -8,7 +8,7 @@
 //   http::Server server(options, app.handler());
 //
 // A resource object is built per request, on the stack, by its factory (or its constructor
-// taking Context&, or its default constructor). Unknown paths answer 404 problem+json.
+// taking Context&, or its default constructor), and the flow is instantiated for its type. Unknown paths answer 404 problem+json.
 //
 // This header knows nothing about sockets (the engine runs the handler) or OpenAPI.
 #pragma once
@@ -17,6 +17,7 @@
 #include <oasis/rest/dependencies.hpp>
 #include <oasis/rest/flow.hpp>
 #include <oasis/rest/resource.hpp>
+#include <oasis/rest/walk.hpp>
 
 #include <memory>
 #include <string>
@@ -59,18 +60,13 @@ class App {
   // Routes a path template to resource T, built per request by factory(Context&) -> T.
   template <class T, class F>
   void resource(std::string_view path_template, F factory) {
-    add_route(path_template, compile_plan_for<T>(), [factory = std::move(factory)](App& app, const Plan& plan, Context& ctx) {
-      T res = factory(ctx);
-      app.serve(plan, res, ctx);
-    });
+    std::shared_ptr<void> state = std::make_shared<F>(std::move(factory));
+    add_route(path_template, compile_plan_for<T>(), &run_made<T, F>, std::move(state));
   }
   // Routes a path template to T built by T(Context&) or T().
   template <class T>
   void resource(std::string_view path_template) {
-    if constexpr (std::is_constructible_v<T, Context&>)
-      resource<T>(path_template, [](Context& c) { return T(c); });
-    else
-      resource<T>(path_template, [](Context&) { return T(); });
+    add_route(path_template, compile_plan_for<T>(), &run_constructed<T>, nullptr);
   }
 
   Dependencies& dependencies() noexcept { return deps_; }
@@ -93,13 +89,42 @@ class App {
   std::string describe() const;
 
  private:
-  using Runner = std::function<void(App&, const Plan&, Context&)>;
-  void add_route(std::string_view path_template, Plan plan, Runner run);
-  // Runs CORS, the flow and the trace for one resource.
-  void serve(const Plan& plan, Resource& resource, Context& ctx);
+  // What a route runs: builds the resource (from `state`, its factory, if any) on the stack and
+  // serves it. One plain function per resource type, so the walk is instantiated for the type.
+  using Runner = void (*)(App&, const Plan&, void* state, Context&);
+  void add_route(std::string_view path_template, Plan plan, Runner run, std::shared_ptr<void> state);
+
+  template <class T, class F>
+  static void run_made(App& app, const Plan& plan, void* state, Context& ctx) {
+    T res = (*static_cast<F*>(state))(ctx);
+    app.serve(plan, res, ctx);
+  }
+  template <class T>
+  static void run_constructed(App& app, const Plan& plan, void*, Context& ctx) {
+    if constexpr (std::is_constructible_v<T, Context&>) {
+      T res(ctx);
+      app.serve(plan, res, ctx);
+    } else {
+      T res;
+      app.serve(plan, res, ctx);
+    }
+  }
+  // Runs CORS, the flow and the trace for one resource; without CORS or a trace, the flow
+  // alone.
+  template <class T>
+  void serve(const Plan& plan, T& resource, Context& ctx) {
+    if (!decorated_ && !ctx.tracing()) {
+      run_flow_for<T>(plan, resource, ctx);
+      return;
+    }
+    serve_decorated(plan, resource, ctx,
+                    [](const Plan& p, Resource& r, Context& c) { return run_flow_for<T>(p, static_cast<T&>(r), c); });
+  }
+  void serve_decorated(const Plan& plan, Resource& resource, Context& ctx, int (*flow)(const Plan&, Resource&, Context&));
 
   struct Router;
   AppOptions options_;
+  bool decorated_ = false;  // CORS is on: serve_decorated adds its fields
   Dependencies deps_;
   std::unique_ptr<Router> router_;
 };

@@ -15,6 +15,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -44,6 +45,9 @@ class Next {
   constexpr bool is_square() const noexcept { return v_ < 100; }
   constexpr Square square() const noexcept { return static_cast<Square>(v_); }
   constexpr int status_code() const noexcept { return v_; }
+  // The whole value, as a template argument (walk.hpp).
+  constexpr std::uint16_t raw() const noexcept { return v_; }
+  static constexpr Next from_raw(std::uint16_t v) { return Next(v, 0); }
   constexpr bool operator==(const Next&) const = default;
 
  private:
@@ -62,6 +66,125 @@ struct SquareInfo {
   Callbacks folds_unless = 0;  // folded when none of these callbacks is overridden
   bool folded_answer = false;
 };
+
+// The diagram and the folding rules, in the header so that a walk instantiated for one
+// resource type (walk.hpp) can resolve its plan at compile time; compile_plan uses the same.
+namespace detail {
+
+using M = http::Method;
+using S = Square;
+constexpr Next st(int code) { return Next::status(code); }
+
+// Squares whose answer a default callback fixes in advance are folded away by compile_plan.
+constexpr Callbacks cb(Callback c) { return bit(c); }
+
+// The diagram. Columns: square, question, exit when yes, exit when no, callbacks whose
+// defaults make the square foldable, and the answer those defaults give.
+inline constexpr SquareInfo kSquares[] = {
+    {S::b13, "b13", "Service available?", S::b12, st(503), cb(Callback::service_available), true},
+    {S::b12, "b12", "Known method?", S::b11, st(501)},
+    {S::b11, "b11", "URI too long?", st(414), S::b10, cb(Callback::uri_too_long), false},
+    {S::b10, "b10", "Method allowed?", S::b9, st(405)},
+    {S::b9, "b9", "Malformed?", st(400), S::b8, cb(Callback::malformed_request), false},
+    {S::b8, "b8", "Authorized?", S::b7, st(401), cb(Callback::is_authorized), true},
+    {S::b7, "b7", "Forbidden?", st(403), S::b6, cb(Callback::forbidden), false},
+    {S::b6, "b6", "Okay Content-* Headers?", S::b5, st(501), cb(Callback::valid_content_headers), true},
+    {S::b5, "b5", "Known Content-Type?", S::b4, st(415), cb(Callback::known_content_type), true},
+    {S::b4, "b4", "Req Entity Too Large?", st(413), S::b3, cb(Callback::valid_entity_length), false},
+    {S::b3, "b3", "OPTIONS?", st(200), S::c3},
+    {S::c3, "c3", "Accept exists?", S::c4, S::d4},
+    {S::c4, "c4", "Acceptable media type available?", S::d4, st(406)},
+    {S::d4, "d4", "Accept-Language exists?", S::d5, S::e5, cb(Callback::languages_provided), false},
+    {S::d5, "d5", "Acceptable language available?", S::e5, st(406), cb(Callback::languages_provided), true},
+    {S::e5, "e5", "Accept-Charset exists?", S::e6, S::f6, cb(Callback::charsets_provided), false},
+    {S::e6, "e6", "Acceptable charset available?", S::f6, st(406), cb(Callback::charsets_provided), true},
+    {S::f6, "f6", "Accept-Encoding exists?", S::f7, S::g7, cb(Callback::encodings_provided), false},
+    {S::f7, "f7", "Acceptable encoding available?", S::g7, st(406), cb(Callback::encodings_provided), true},
+    {S::g7, "g7", "Resource exists?", S::g8, S::h7, cb(Callback::resource_exists), true},
+    {S::g8, "g8", "If-Match exists?", S::g9, S::h10},
+    {S::g9, "g9", "If-Match: * exists?", S::h10, S::g11},
+    {S::g11, "g11", "ETag in If-Match?", S::h10, st(412)},
+    {S::h7, "h7", "If-Match: * exists?", st(412), S::i7},
+    {S::h10, "h10", "If-Unmodified-Since exists?", S::h11, S::i12},
+    {S::h11, "h11", "I-UM-S is valid date?", S::h12, S::i12},
+    {S::h12, "h12", "Last-Modified > I-UM-S?", st(412), S::i12},
+    {S::i4, "i4", "Moved permanently? (apply to PUT)", st(301), S::p3, cb(Callback::moved_permanently), false},
+    {S::i7, "i7", "PUT?", S::i4, S::k7},
+    {S::i12, "i12", "If-None-Match exists?", S::i13, S::l13},
+    {S::i13, "i13", "If-None-Match: * exists?", S::j18, S::k13},
+    {S::j18, "j18", "GET or HEAD?", st(304), st(412)},
+    {S::k5, "k5", "Moved permanently?", st(301), S::l5, cb(Callback::moved_permanently), false},
+    {S::k7, "k7", "Previously existed?", S::k5, S::l7, cb(Callback::previously_existed), false},
+    {S::k13, "k13", "ETag in If-None-Match?", S::j18, S::l13},
+    {S::l5, "l5", "Moved temporarily?", st(307), S::m5, cb(Callback::moved_temporarily), false},
+    {S::l7, "l7", "POST?", S::m7, st(404)},
+    {S::l13, "l13", "If-Modified-Since exists?", S::l14, S::m16},
+    {S::l14, "l14", "I-M-S is valid date?", S::l15, S::m16},
+    {S::l15, "l15", "I-M-S > Now?", S::m16, S::l17},
+    {S::l17, "l17", "Last-Modified > I-M-S?", S::m16, st(304)},
+    {S::m5, "m5", "POST?", S::n5, st(410)},
+    {S::m7, "m7", "Server allows POST to missing resource?", S::n11, st(404), cb(Callback::allow_missing_post), false},
+    {S::m16, "m16", "DELETE?", S::m20, S::n16},
+    {S::m20, "m20", "Delete enacted?", S::m20b, st(500), cb(Callback::delete_resource), false},
+    {S::m20b, "m20b", "Delete completed?", S::o20, st(202), cb(Callback::delete_completed), true},
+    {S::n5, "n5", "Server allows POST to missing resource?", S::n11, st(410), cb(Callback::allow_missing_post), false},
+    {S::n11, "n11", "Redirect?", st(303), S::p11},
+    {S::n16, "n16", "POST?", S::n11, S::o16},
+    {S::o14, "o14", "Conflict?", st(409), S::p11},
+    {S::o16, "o16", "PUT?", S::o14, S::o18},
+    {S::o18, "o18", "Multiple representations?", st(300), st(200)},
+    {S::o20, "o20", "Response includes an entity?", S::o18, st(204)},
+    {S::p3, "p3", "Conflict?", st(409), S::p11},
+    {S::p11, "p11", "New resource?", st(201), S::o20},
+};
+static_assert(std::size(kSquares) == square_count);
+
+constexpr bool table_in_order() {
+  for (std::size_t i = 0; i < square_count; ++i)
+    if (static_cast<std::size_t>(kSquares[i].id) != i) return false;
+  return true;
+}
+static_assert(table_in_order(), "kSquares must list the squares in enum order");
+
+
+// The answer a square is known to give for this resource and method, if any. `conditional`
+// false: the request carries none of the four conditional header fields, so the squares that
+// only ask whether one was sent answer no.
+constexpr std::optional<bool> known_answer(const SquareInfo& sq, Callbacks overrides, M m, bool conditional) noexcept {
+  if (sq.folds_unless != 0 && (overrides & sq.folds_unless) == 0) return sq.folded_answer;
+  switch (sq.id) {
+    case S::g8: case S::h7: case S::h10: case S::i12: case S::l13:
+      if (!conditional) return false;
+      return std::nullopt;
+    // B12 with the default known_methods: the answer depends on the method alone.
+    case S::b12:
+      if (!(overrides & bit(Callback::known_methods))) return default_known_methods.has(m);
+      return std::nullopt;
+    // B10 with the default allowed_methods: fold only "yes"; "no" must still write Allow.
+    case S::b10:
+      if (!(overrides & bit(Callback::allowed_methods)) && default_allowed_methods.has(m)) return true;
+      return std::nullopt;
+    // B3's "yes" writes Allow and calls options(): fold only "no".
+    case S::b3: return m == M::OPTIONS ? std::nullopt : std::optional<bool>(false);
+    case S::i7: case S::o16: return m == M::PUT;
+    case S::l7: case S::m5: case S::n16: return m == M::POST;
+    case S::m16: return m == M::DELETE;
+    case S::j18: return m == M::GET || m == M::HEAD;
+    default: return std::nullopt;
+  }
+}
+
+constexpr Next resolve(Next n, Callbacks overrides, M m, bool conditional) noexcept {
+  while (n.is_square()) {
+    const auto& sq = kSquares[static_cast<std::size_t>(n.square())];
+    auto answer = known_answer(sq, overrides, m, conditional);
+    if (!answer) break;
+    n = *answer ? sq.on_true : sq.on_false;
+  }
+  return n;
+}
+
+}  // namespace detail
 
 std::span<const SquareInfo> squares() noexcept;
 const SquareInfo& info(Square s) noexcept;

@@ -26,6 +26,10 @@ namespace oasis::rest {
 
 class Context;
 class Dependencies;
+namespace detail {
+template <class T>
+struct FlowWalk;
+}
 
 // A unique address per type: the key dependencies are found by.
 template <class T>
@@ -151,7 +155,9 @@ class Context {
 
   Context(const http::Request& request, http::Response& response) noexcept
       : request_(request), response_(response) {}
-  ~Context();
+  ~Context() {
+    if (owned_count_ != 0) destroy_owned();
+  }
   Context(const Context&) = delete;
   Context& operator=(const Context&) = delete;
 
@@ -204,9 +210,12 @@ class Context {
   void set_dependencies(Dependencies* d) noexcept { deps_ = d; }
 
  private:
-  friend struct Flow;
+  template <class>
+  friend struct detail::FlowWalk;
+  friend std::string trace_string(const Context& ctx);
 
   void* resolve(const void* type, std::string_view name);
+  void destroy_owned() noexcept;
 
   const http::Request& request_;
   http::Response& response_;
