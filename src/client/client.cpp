@@ -727,7 +727,7 @@ Future<std::vector<Response>> Client::async_gather(std::vector<Call> calls, std:
         values.reserve(g->results.size());
         for (auto& r : g->results) {
           if (auto e = r.exception()) return g->out.set_exception(e);
-          values.push_back(r.get());
+          values.push_back(std::move(r).get());  // moved when nobody else holds the Future
         }
         g->out.set_value(std::move(values));
       });

@@ -141,6 +141,56 @@ TEST(Future, WhenAllKeepsOrderAndReportsTheFirstFailure) {
   EXPECT_TRUE(oasis::when_all(std::vector<oasis::Future<int>>{}).get().empty());
 }
 
+// get() on a Future given up moves the value out, unless another Future (a copy, a then()
+// continuation) may still read it; when_all moves the same way and leaves kept copies intact.
+TEST(Future, GetOnATemporaryMovesOnlyWhenNoOtherReaderIsLeft) {
+  const std::string big(100, 'x');  // longer than any small-string buffer: a move leaves it empty
+  {
+    oasis::Promise<std::string> p;
+    auto f = p.get_future();
+    p.set_value(big);
+    EXPECT_EQ(f.get(), big);             // kept: a copy
+    EXPECT_EQ(std::move(f).get(), big);  // the only reader: moved out
+  }
+  {
+    oasis::Promise<std::string> p;
+    auto f = p.get_future();
+    auto kept = f;
+    p.set_value(big);
+    EXPECT_EQ(std::move(f).get(), big);
+    EXPECT_EQ(kept.get(), big);  // another reader: it was copied, not moved
+  }
+  {
+    oasis::Promise<std::string> p;
+    auto f = p.get_future();
+    auto size = f.then([](const std::string& v) { return v.size(); });  // reads it later
+    oasis::Future<std::string> moved = std::move(f);
+    p.set_value(big);
+    EXPECT_EQ(std::move(moved).get(), big);
+    EXPECT_EQ(size.get(), big.size());
+  }
+  {
+    std::vector<oasis::Promise<std::string>> ps(3);
+    std::vector<oasis::Future<std::string>> fs;
+    for (auto& p : ps) fs.push_back(p.get_future());
+    auto kept = fs[1];
+    auto all = oasis::when_all(std::move(fs));
+    for (std::size_t i = 0; i < ps.size(); ++i) ps[i].set_value(big + std::to_string(i));
+    auto values = std::move(all).get();
+    ASSERT_EQ(values.size(), 3u);
+    for (std::size_t i = 0; i < values.size(); ++i) EXPECT_EQ(values[i], big + std::to_string(i));
+    EXPECT_EQ(kept.get(), big + "1");
+  }
+}
+
+TEST(Future, WhenAllOfFuturesAlreadyReadyCompletesAtOnce) {
+  std::vector<oasis::Future<int>> fs;
+  for (int i = 0; i < 5; ++i) fs.push_back(oasis::make_ready_future(i));
+  auto all = oasis::when_all(std::move(fs));
+  ASSERT_TRUE(all.ready());
+  EXPECT_EQ(all.get(), (std::vector<int>{0, 1, 2, 3, 4}));
+}
+
 namespace {
 oasis::Future<int> add_later(oasis::Future<int> a, oasis::Future<int> b) {
   int x = co_await a;
