@@ -34,12 +34,14 @@ struct Response::Parsed {
       : arena(inline_block, sizeof inline_block, json::storage_ptr()), value(parse(text, &arena)) {}
 
   static json::value parse(std::string_view text, json::monotonic_resource* arena) {
-    unsigned char temp[4096];
-    json::parser p(json::storage_ptr(), {}, temp, sizeof temp);
+    thread_local json::parser p;  // its working stacks are kept from one parse to the next
     p.reset(json::storage_ptr(arena));
     boost::system::error_code ec;
     p.write(text.data(), text.size(), ec);
-    if (ec) throw boost::system::system_error(ec);
+    if (ec) {
+      p.reset();
+      throw boost::system::system_error(ec);
+    }
     return p.release();
   }
 };
@@ -258,7 +260,7 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     s->promise.set_exception(std::move(err));
   }
 
-  void fulfil(const StatePtr& s, Response r) {
+  void fulfil(const StatePtr& s, Response&& r) {
     auto waiters = take_joiners(*s);
     for (auto& w : waiters) w.set_value(r);
     s->promise.set_value(std::move(r));
@@ -442,7 +444,7 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     return true;
   }
 
-  void on_response(const StatePtr& s, http::TransportError err, http::ClientResponse res) {
+  void on_response(const StatePtr& s, http::TransportError&& err, http::ClientResponse&& res) {
     if (err) {
       if (opt.retry.on_connection_errors && err.retryable() && may_retry(*s) &&
           retry_after(s, jittered(backoff_delay(opt.retry, s->retries))))
@@ -469,7 +471,7 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     complete(s, std::move(res));
   }
 
-  void complete(const StatePtr& s, http::ClientResponse res) {
+  void complete(const StatePtr& s, http::ClientResponse&& res) {
     if (!s->cache_key.empty()) remember(*s, res);
     if (res.status >= 400 && (opt.throw_on_http_error || s->is_login)) {
       std::string msg = "HTTP " + std::to_string(res.status) + " " + std::string(http::reason_phrase(res.status)) + " for " +
