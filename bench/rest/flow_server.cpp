@@ -1,5 +1,6 @@
-// bench/rest/flow_server — one server, two routes with the same answer: /raw from a plain
-// engine handler, /resource from a rest::Resource through the whole decision flow.
+// bench/rest/flow_server — one server, two routes with the same answer: /raw-json from a plain
+// engine handler, /resource from a rest::Resource through the whole decision flow. The two
+// paths have the same length, so the parser's per-byte cost of the request line is the same.
 #include "hello_resource.hpp"
 
 #include <oasis/http/server.hpp>
@@ -22,7 +23,7 @@ int main(int argc, char** argv) {
   app.start();
   // Both answers go through the same outer handler, so the comparison is the flow alone.
   oasis::http::Server server(opt, [&app](const oasis::http::Request& req, oasis::http::Response& res) {
-    if (req.path() == "/raw")
+    if (req.path() == "/raw-json")
       bench_rest::raw(req, res);
     else
       app.handle(req, res);

@@ -56,19 +56,34 @@ struct App::Router {
   };
   std::vector<StaticRoute> static_list;
 
-  // Equal paths, compared eight bytes at a time (paths are short; a call to memcmp would cost
-  // more than the comparison).
+  // Equal paths, compared a word at a time: a path of 8 to 16 bytes is two overlapping 8-byte
+  // words, one of 4 to 7 two overlapping 4-byte words (paths are short; a call to memcmp would
+  // cost more than the comparison).
   static bool same_path(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size()) return false;
-    std::size_t i = 0, n = a.size();
-    for (; i + 8 <= n; i += 8) {
-      std::uint64_t x, y;
-      std::memcpy(&x, a.data() + i, 8);
-      std::memcpy(&y, b.data() + i, 8);
-      if (x != y) return false;
+    const std::size_t n = a.size();
+    if (n != b.size()) return false;
+    const char *p = a.data(), *q = b.data();
+    auto same8 = [](const char* x, const char* y) {
+      std::uint64_t u, v;
+      std::memcpy(&u, x, 8);
+      std::memcpy(&v, y, 8);
+      return u == v;
+    };
+    if (n >= 8) {
+      for (std::size_t i = 0; i + 8 < n; i += 8)
+        if (!same8(p + i, q + i)) return false;
+      return same8(p + n - 8, q + n - 8);
     }
-    for (; i < n; ++i)
-      if (a[i] != b[i]) return false;
+    if (n >= 4) {
+      std::uint32_t u, v, w, x;
+      std::memcpy(&u, p, 4);
+      std::memcpy(&v, q, 4);
+      std::memcpy(&w, p + n - 4, 4);
+      std::memcpy(&x, q + n - 4, 4);
+      return u == v && w == x;
+    }
+    for (std::size_t i = 0; i < n; ++i)
+      if (p[i] != q[i]) return false;
     return true;
   }
   // The parameter values of a match; only the first (route's parameter count) are written.
@@ -131,14 +146,19 @@ struct App::Router {
   }
 
   // Finds the route for `path` and the parameter values, in template order.
-  const Route* match(std::string_view path, Values& values) const {
-    if (path.empty() || path.front() != '/') return nullptr;
+  // Inlined into the handler: the few static routes are compared in place, and only a path
+  // that is none of them goes on to the hash table or the trie (match_slow).
+  const Route* match_static(std::string_view path) const {
     if (statics.size() <= few_statics) {
       for (const auto& r : static_list)
         if (same_path(r.path, path)) return r.route;
-    } else if (auto it = statics.find(path); it != statics.end()) {
-      return &routes[it->second];
     }
+    return nullptr;
+  }
+  const Route* match_slow(std::string_view path, Values& values) const {
+    if (path.empty() || path.front() != '/') return nullptr;
+    if (statics.size() > few_statics)
+      if (auto it = statics.find(path); it != statics.end()) return &routes[it->second];
     std::size_t count = 0;
     return match_from(0, path.substr(1), path.size() > 1, values, count);
   }
@@ -198,30 +218,38 @@ std::string App::describe() const {
 }
 
 void App::handle(const http::Request& request, http::Response& response) {
-  Context ctx(request, response);
-  ctx.set_dependencies(&deps_);
-  switch (options_.trace) {
-    case TraceMode::off: break;
-    case TraceMode::always: ctx.set_tracing(true); break;
-    case TraceMode::on_request: ctx.set_tracing(request.header("X-Oasis-Trace") == "1"); break;
+  // A static route among a few: its runner is the last call (a jump, no frame here).
+  if (const auto* route = router_->match_static(request.path())) {
+    route->run(*this, route->plan, route->state.get(), nullptr, request, response);
+    return;
   }
+  handle_other(request, response);
+}
+
+void App::handle_other(const http::Request& request, http::Response& response) {
   Router::Values values;
-  const auto* route = router_->match(request.path(), values);
+  const auto* route = router_->match_slow(request.path(), values);
   if (!route) {
     response.status(404);
     write_problem(response, {404, {}, "no resource at this path"});
-    if (ctx.tracing()) response.header("X-Oasis-Trace", "route");
+    if (options_.trace != TraceMode::off && traced(request)) response.header("X-Oasis-Trace", "route");
     return;
   }
-  for (std::size_t i = 0; i < route->param_names.size(); ++i) ctx.bind_param(route->param_names[i], values[i]);
-  try {
-    route->run(*this, route->plan, route->state.get(), ctx);
-  } catch (const std::exception&) {
-    // A resource that throws has a bug; the client learns only that the request failed.
-    response.clear();
-    response.status(500);
-    write_problem(response, {500, {}, "the resource failed while answering"});
-  }
+  std::string_view bound[Context::max_params];
+  for (std::size_t i = 0; i < route->param_names.size(); ++i) bound[i] = values[i];
+  const Params params{route->param_names.data(), bound, route->param_names.size()};
+  route->run(*this, route->plan, route->state.get(), &params, request, response);
+}
+
+bool App::traced(const http::Request& request) const noexcept {
+  return options_.trace == TraceMode::always ||
+         (options_.trace == TraceMode::on_request && request.header("X-Oasis-Trace") == "1");
+}
+
+void App::failed(http::Response& response) {
+  response.clear();
+  response.status(500);
+  write_problem(response, {500, {}, "the resource failed while answering"});
 }
 
 namespace {

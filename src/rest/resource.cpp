@@ -2,6 +2,8 @@
 #include <oasis/rest/dependencies.hpp>
 #include <oasis/rest/resource.hpp>
 
+#include <new>
+
 #include <boost/json.hpp>
 
 #include <stdexcept>
@@ -44,10 +46,27 @@ void write_problem(http::Response& response, const Problem& p) {
 
 // --- Context ---------------------------------------------------------------------------------
 
-void Context::destroy_owned() noexcept {
+void Context::destroy_lazy() noexcept {
   while (owned_count_ > 0) {
     auto& o = owned_[--owned_count_];
     o.destroy(o.value);
+  }
+  if (has_detail_) {
+    detail_.~basic_string();
+    has_detail_ = false;
+  }
+  if (etag_known_) {
+    etag_.~ETag();
+    etag_known_ = false;
+  }
+}
+
+void Context::set_detail(std::string_view detail) {
+  if (has_detail_) {
+    detail_.assign(detail);
+  } else {
+    new (&detail_) std::string(detail);
+    has_detail_ = true;
   }
 }
 
@@ -63,7 +82,7 @@ void Context::bind_param(std::string_view name, std::string_view value) noexcept
 
 void Context::halt(int status, std::string_view detail) {
   halt_status_ = (status >= 100 && status <= 599) ? status : 500;
-  if (!detail.empty()) detail_.assign(detail);
+  if (!detail.empty()) set_detail(detail);
 }
 
 void Context::set_location(std::string_view uri) {

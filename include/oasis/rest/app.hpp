@@ -89,30 +89,65 @@ class App {
   std::string describe() const;
 
  private:
-  // What a route runs: builds the resource (from `state`, its factory, if any) on the stack and
-  // serves it. One plain function per resource type, so the walk is instantiated for the type.
-  using Runner = void (*)(App&, const Plan&, void* state, Context&);
+  // The path parameters of a match, in template order (none for a static route).
+  struct Params {
+    const std::string* names;
+    const std::string_view* values;
+    std::size_t count;
+  };
+  // What a route runs: the request's Context, the resource (from `state`, its factory, if any)
+  // on the stack, and the flow. One plain function per resource type, so the walk is
+  // instantiated for the type; a static route's runner is reached by a tail call.
+  using Runner = void (*)(App&, const Plan&, void* state, const Params*, const http::Request&, http::Response&);
   void add_route(std::string_view path_template, Plan plan, Runner run, std::shared_ptr<void> state);
 
   template <class T, class F>
-  static void run_made(App& app, const Plan& plan, void* state, Context& ctx) {
-    T res = (*static_cast<F*>(state))(ctx);
-    app.serve(plan, res, ctx);
-  }
-  template <class T>
-  static void run_constructed(App& app, const Plan& plan, void*, Context& ctx) {
-    if constexpr (std::is_constructible_v<T, Context&>) {
-      T res(ctx);
+  static void run_made(App& app, const Plan& plan, void* state, const Params* params, const http::Request& request,
+                       http::Response& response) {
+    Context ctx(request, response);
+    app.begin(ctx, params);
+    try {
+      T res = (*static_cast<F*>(state))(ctx);
       app.serve(plan, res, ctx);
-    } else {
-      T res;
-      app.serve(plan, res, ctx);
+    } catch (const std::exception&) {
+      failed(response);
     }
   }
+  template <class T>
+  static void run_constructed(App& app, const Plan& plan, void*, const Params* params, const http::Request& request,
+                              http::Response& response) {
+    Context ctx(request, response);
+    app.begin(ctx, params);
+    try {
+      if constexpr (std::is_constructible_v<T, Context&>) {
+        T res(ctx);
+        app.serve(plan, res, ctx);
+      } else {
+        T res;
+        app.serve(plan, res, ctx);
+      }
+    } catch (const std::exception&) {
+      failed(response);
+    }
+  }
+  // Dependencies, the trace and the path parameters of one request.
+  void begin(Context& ctx, const Params* params) {
+    ctx.set_dependencies(&deps_);
+    if (options_.trace != TraceMode::off) [[unlikely]]
+      ctx.set_tracing(traced(ctx.request()));
+    if (params)
+      for (std::size_t i = 0; i < params->count; ++i) ctx.bind_param(params->names[i], params->values[i]);
+  }
+  bool traced(const http::Request& request) const noexcept;
+  // A resource that threw: the client learns only that the request failed.
+  static void failed(http::Response& response);
+  // A path that is not one of the few static routes.
+  void handle_other(const http::Request& request, http::Response& response);
+
   // Runs CORS, the flow and the trace for one resource; without CORS or a trace, the flow
   // alone.
   template <class T>
-  void serve(const Plan& plan, T& resource, Context& ctx) {
+  [[gnu::always_inline]] void serve(const Plan& plan, T& resource, Context& ctx) {
     if (!decorated_ && !ctx.tracing()) {
       run_flow_for<T>(plan, resource, ctx);
       return;

@@ -156,7 +156,7 @@ class Context {
   Context(const http::Request& request, http::Response& response) noexcept
       : request_(request), response_(response) {}
   ~Context() {
-    if (owned_count_ != 0) destroy_owned();
+    if (owned_count_ != 0 || has_detail_ || etag_known_) destroy_lazy();
   }
   Context(const Context&) = delete;
   Context& operator=(const Context&) = delete;
@@ -188,8 +188,8 @@ class Context {
   // Ends the flow now with this status; `detail` goes into the problem body of an error.
   void halt(int status, std::string_view detail = {});
   // Explains the error the flow is about to produce (e.g. from malformed_request).
-  void set_detail(std::string_view detail) { detail_.assign(detail); }
-  std::string_view detail() const noexcept { return detail_; }
+  void set_detail(std::string_view detail);
+  std::string_view detail() const noexcept { return has_detail_ ? std::string_view(detail_) : std::string_view(); }
   bool halted() const noexcept { return halt_status_ != 0; }
   int halt_status() const noexcept { return halt_status_; }
 
@@ -215,7 +215,8 @@ class Context {
   friend std::string trace_string(const Context& ctx);
 
   void* resolve(const void* type, std::string_view name);
-  void destroy_owned() noexcept;
+  // Destroys the per-request dependencies, and detail_ and etag_ if they were made.
+  void destroy_lazy() noexcept;
 
   const http::Request& request_;
   http::Response& response_;
@@ -227,21 +228,25 @@ class Context {
   std::size_t param_count_ = 0;
 
   std::string_view media_type_, language_, charset_, encoding_ = "identity", content_type_;
-  std::size_t provided_types_ = 0, provided_languages_ = 0, provided_charsets_ = 0,
-              provided_encodings_ = 0;
-  bool negotiated_ = false;
+  // How many alternatives each negotiation had (only "more than one" matters: Vary).
+  std::uint32_t provided_types_ = 0, provided_languages_ = 0, provided_charsets_ = 0, provided_encodings_ = 0;
 
-  // Computed once per request on first use by the conditional squares.
-  ETag etag_;
-  std::optional<Time> last_modified_;
-  bool etag_known_ = false, last_modified_known_ = false;
-
-  std::string detail_;
+  // The flags and small fields every request sets, side by side so that they are cleared in
+  // a store or two.
   int halt_status_ = 0;
+  bool negotiated_ = false;
+  bool etag_known_ = false, last_modified_known_ = false;  // computed once per request on first use
+  bool has_detail_ = false;
   bool redirect_ = false;
-
   bool tracing_ = false;
   std::uint8_t trace_len_ = 0;
+
+  // Constructed on first use (most requests need neither): etag_ once etag_known_, detail_
+  // once has_detail_. Union members are not constructed with the Context.
+  union { ETag etag_; };
+  union { std::string detail_; };
+  std::optional<Time> last_modified_;
+
   std::array<std::uint8_t, max_trace> trace_;  // read only up to trace_len_
 
   Dependencies* deps_ = nullptr;

@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <new>
 #include <optional>
 #include <span>
 #include <string>
@@ -53,9 +54,15 @@ struct FlowWalk {
   Context& c;
   const Plan& plan;
   const http::Headers& h;  // the request's, indexed by the parser
-  // Written by the square that asks (C3, D4, E5, F6, H11, L14) before any square reads them.
-  std::span<const std::string_view> types, languages, charsets, encodings;
-  Time unmodified_since, modified_since;
+  // Written by the square that asks (C3, D4, E5, F6, H11, L14) before any square reads them,
+  // so left uninitialised (union members are not default-initialised): most requests never
+  // reach the squares that would read them.
+  union { std::span<const std::string_view> types; };
+  union { std::span<const std::string_view> languages; };
+  union { std::span<const std::string_view> charsets; };
+  union { std::span<const std::string_view> encodings; };
+  union { Time unmodified_since; };
+  union { Time modified_since; };
 
   FlowWalk(T& resource, Context& ctx, const Plan& p) noexcept
       : r(resource), c(ctx), plan(p), h(ctx.request_.headers()) {}
@@ -85,39 +92,39 @@ struct FlowWalk {
     return walk_resolved<m, start.raw()>();
   }
 
-  static int run(const Plan& plan, T& resource, Context& ctx) {
+  // Inlined where the App runs a route of this type, with finish() and the squares a plain GET
+  // asks (C3, C4, O18), so that such a request costs one call into the resource's own code.
+  [[gnu::always_inline]] static int run(const Plan& plan, T& resource, Context& ctx) {
     FlowWalk f(resource, ctx, plan);
-    if constexpr (!generic) {
-      // GET and HEAD, the requests most often made, take the walk resolved at compile time.
-      if (!ctx.tracing_ && (f.h.known_fields() & conditional_fields) == 0) {
-        if (ctx.method() == M::GET) {
-          f.finish(f.template walk_resolved<M::GET>());
-          return ctx.response_.status();
-        }
-        if (ctx.method() == M::HEAD) {
-          f.finish(f.template walk_resolved<M::HEAD>());
-          return ctx.response_.status();
-        }
-      }
-    }
+    int status;
+    // GET and HEAD, the requests most often made, take the walk resolved at compile time.
+    if (!generic && !ctx.tracing_ && (f.h.known_fields() & conditional_fields) == 0 && ctx.method() == M::GET)
+      status = f.template walk_resolved<M::GET>();
+    else if (!generic && !ctx.tracing_ && (f.h.known_fields() & conditional_fields) == 0 && ctx.method() == M::HEAD)
+      status = f.template walk_resolved<M::HEAD>();
+    else
+      status = f.walk_table();
+    f.finish(status);
+    return ctx.response_.status();
+  }
+
+  // The walk through the plan's tables, one square at a time.
+  [[gnu::noinline]] int walk_table() {
     // A traced request walks the full table, so that its trace shows every question the
     // diagram asks of it, the conditional ones included.
-    const MethodPlan& mp = plan.for_request(ctx.method(), ctx.tracing_ || (f.h.known_fields() & conditional_fields) != 0);
+    const MethodPlan& mp = plan.for_request(c.method(), c.tracing_ || (h.known_fields() & conditional_fields) != 0);
     Next n = mp.start;
     while (n.is_square()) {
       auto s = n.square();
-      if (ctx.tracing_ && ctx.trace_len_ < Context::max_trace) ctx.trace_[ctx.trace_len_++] = static_cast<std::uint8_t>(s);
-      bool yes = f.decide(s);
-      if (ctx.halt_status_ != 0) {
-        n = Next::status(ctx.halt_status_);
-        break;
-      }
+      if (c.tracing_ && c.trace_len_ < Context::max_trace) c.trace_[c.trace_len_++] = static_cast<std::uint8_t>(s);
+      bool yes = decide(s);
+      if (c.halt_status_ != 0) return c.halt_status_;
       auto i = static_cast<std::size_t>(s);
       n = yes ? mp.on_true[i] : mp.on_false[i];
     }
-    f.finish(n.status_code());
-    return ctx.response_.status();
+    return n.status_code();
   }
+
 
   // Known when the walk is instantiated for the resource's type (the plan was compiled from
   // the same set).
@@ -135,7 +142,10 @@ struct FlowWalk {
 
   const ETag& etag() {
     if (!c.etag_known_) {
-      if (calls(Callback::generate_etag)) c.etag_ = OASIS_REST_CB(generate_etag)(c);
+      if (calls(Callback::generate_etag))
+        new (&c.etag_) ETag(OASIS_REST_CB(generate_etag)(c));
+      else
+        new (&c.etag_) ETag();
       c.etag_known_ = true;
     }
     return c.etag_;
@@ -196,16 +206,16 @@ struct FlowWalk {
     return true;
   }
   // "Accept exists?" — without one, the first type provided is the answer.
-  bool c3() {
+  [[gnu::always_inline]] bool c3() {
     types = OASIS_REST_CB(content_types_provided)(c);
-    c.provided_types_ = types.size();
+    c.provided_types_ = static_cast<std::uint32_t>(types.size());
     c.negotiated_ = true;
     if (has_header(K::accept)) return true;
     if (!types.empty()) c.media_type_ = types[0];
     return false;
   }
   // "Acceptable media type available?"
-  bool c4() {
+  [[gnu::always_inline]] bool c4() {
     // What most clients send: everything equally welcome, so the resource's first type wins.
     auto accept = header(K::accept);
     if (accept.size() == 3 && accept[0] == '*' && accept[1] == '/' && accept[2] == '*' && !types.empty()) {
@@ -220,7 +230,7 @@ struct FlowWalk {
   // "Accept-Language exists?"
   bool d4() {
     languages = OASIS_REST_CB(languages_provided)(c);
-    c.provided_languages_ = languages.size();
+    c.provided_languages_ = static_cast<std::uint32_t>(languages.size());
     if (has_header(K::accept_language)) return true;
     if (!languages.empty()) c.language_ = languages[0];
     return false;
@@ -236,7 +246,7 @@ struct FlowWalk {
   // "Accept-Charset exists?"
   bool e5() {
     charsets = OASIS_REST_CB(charsets_provided)(c);
-    c.provided_charsets_ = charsets.size();
+    c.provided_charsets_ = static_cast<std::uint32_t>(charsets.size());
     if (has_header(K::accept_charset)) return true;
     if (!charsets.empty()) c.charset_ = charsets[0];
     return false;
@@ -252,7 +262,7 @@ struct FlowWalk {
   // "Accept-Encoding exists?"
   bool f6() {
     encodings = OASIS_REST_CB(encodings_provided)(c);
-    c.provided_encodings_ = encodings.size();
+    c.provided_encodings_ = static_cast<std::uint32_t>(encodings.size());
     if (has_header(K::accept_encoding)) return true;
     if (!encodings.empty()) c.encoding_ = encodings[0];
     return false;
@@ -371,7 +381,7 @@ struct FlowWalk {
   // "PUT?"
   bool o16() { return method() == M::PUT; }
   // "Multiple representations?" — for GET and HEAD, this is where the body is made.
-  bool o18() {
+  [[gnu::always_inline]] bool o18() {
     if (method() == M::GET || method() == M::HEAD) {
       constexpr Callbacks validators = bit(Callback::generate_etag) | bit(Callback::last_modified) | bit(Callback::expires);
       if (calls_any(validators)) {
@@ -468,7 +478,7 @@ struct FlowWalk {
 
   // The same, for a square known at compile time.
   template <Square s>
-  bool decide_at() {
+  [[gnu::always_inline]] bool decide_at() {
     if constexpr (s == S::b13) return b13();
     else if constexpr (s == S::b12) return b12();
     else if constexpr (s == S::b11) return b11();
@@ -528,7 +538,7 @@ struct FlowWalk {
   }
 
   // What every answer gets once the walk has reached a status.
-  void finish(int status) {
+  [[gnu::always_inline]] void finish(int status) {
     auto& res = c.response_;
     res.status(status);
     if (status == 304) {
@@ -549,7 +559,7 @@ struct FlowWalk {
       status = apply_range();
     if (status >= 400) {
       if (res.body().empty()) {
-        Problem p{status, http::reason_phrase(status), c.detail_};
+        Problem p{status, http::reason_phrase(status), c.detail()};
         OASIS_REST_CB(error_body)(c, p);
       }
       return;
@@ -641,7 +651,7 @@ namespace oasis::rest {
 
 // run_flow for a resource object whose type is exactly T (not a type derived from T).
 template <class T>
-int run_flow_for(const Plan& plan, T& resource, Context& ctx) {
+[[gnu::always_inline]] inline int run_flow_for(const Plan& plan, T& resource, Context& ctx) {
   return detail::FlowWalk<T>::run(plan, resource, ctx);
 }
 
