@@ -1,6 +1,7 @@
-// The webmachine v3 decision flow. Hold the published diagram in one hand and this file in the
-// other: the table lists every square with its question and both exits, and Flow has one
-// member per square, named after it, answering that square's question.
+// The webmachine v3 decision flow: compiling a route's plan from the diagram's table (which is in
+// flow.hpp, with the folding rules, so that a walk instantiated per resource type can resolve
+// its plan at compile time), and the walk on a plain Resource& (run_flow). The squares
+// themselves are the members of FlowWalk in walk.hpp.
 #include <oasis/rest/flow.hpp>
 #include <oasis/rest/walk.hpp>
 

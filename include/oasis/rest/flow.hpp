@@ -5,8 +5,9 @@
 // registered, compile_plan() folds away every square whose answer is already known — because
 // the resource keeps that callback's default, or because the square asks about the request
 // method and the plan has one jump table per method: edges into a folded square are redirected
-// to the exit it would take. A request walks what is left of its method's table with one switch
-// dispatch per remaining square, no allocation and no std::function.
+// to the exit it would take. A request walks what is left of its method's table (walk.hpp: for
+// a GET or HEAD without conditional fields, that table resolved at compile time for the
+// resource's type), no allocation and no std::function.
 //
 // This header knows nothing about routing, dependencies or sockets.
 #pragma once
