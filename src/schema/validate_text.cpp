@@ -48,6 +48,34 @@ struct Eval {
   std::size_t frame;  // the evaluation depth validate.cpp would be at inside eval(s)
 };
 
+// A stack of plain values whose push stays inline (the evaluations of a 1,000-item list pass
+// through here several times per item).
+template <class T>
+class PodStack {
+ public:
+  std::size_t size() const { return n_; }
+  T& operator[](std::size_t i) { return p_[i]; }
+  const T& operator[](std::size_t i) const { return p_[i]; }
+  void clear() { n_ = 0; }
+  void resize(std::size_t n) { n_ = n; }  // only to shrink
+  void push_back(const T& v) {
+    if (n_ == cap_) [[unlikely]]
+      grow();
+    p_[n_++] = v;
+  }
+
+ private:
+  void grow() {
+    std::size_t cap = cap_ ? cap_ * 2 : 64;
+    auto p = std::make_unique<T[]>(cap);
+    for (std::size_t i = 0; i < n_; ++i) p[i] = p_[i];
+    p_ = std::move(p);
+    cap_ = cap;
+  }
+  std::unique_ptr<T[]> p_;
+  std::size_t n_ = 0, cap_ = 0;
+};
+
 struct Frame {
   bool object = false;
   std::size_t depth = 0;        // instance depth of the container (the root value is 0)
@@ -59,7 +87,13 @@ struct Frame {
   std::size_t count = 0;       // items so far (arrays)
   int capture_level = -1;      // its value_stack, when it has captures
   bool track_keys = false;
-  std::unique_ptr<boost::unordered_flat_set<std::string_view>> key_set;  // for large objects
+  int key_set = -1;  // for large objects: its set of names in Checker::sets
+  // Objects whose first evaluation has at most 64 properties: the members named there are
+  // marked in `seen` by index (and only the other names go to `keys`).
+  SchemaRef lead = nullptr;
+  std::uint64_t seen = 0;
+  std::size_t guess = 0;    // members usually come in the schema's order: try this index first
+  std::size_t members = 0;  // distinct names so far
 };
 
 struct Scalar {
@@ -103,8 +137,14 @@ struct Checker {
 
   // --- reused
   std::vector<Frame> frames;
-  std::vector<Eval> active, captures, pending;
-  std::vector<std::string_view> keys;
+  PodStack<Eval> active, captures, pending;
+  PodStack<std::string_view> keys;
+  std::vector<boost::unordered_flat_set<std::string_view>> sets;
+  std::size_t sets_used = 0;
+  // `required` of the last lead schema as a mask over its properties (this call's direction)
+  SchemaRef req_schema = nullptr;
+  std::uint64_t req_mask = 0;
+  bool req_simple = false;  // every required name not skipped by direction is in the mask
   std::string sbuf, kbuf;
   bool s_parts = false, k_parts = false;
   std::vector<std::unique_ptr<json::value_stack>> stacks;
@@ -123,6 +163,8 @@ struct Checker {
     captures.clear();
     pending.clear();
     keys.clear();
+    sets_used = 0;
+    req_schema = nullptr;
     sbuf.clear();
     kbuf.clear();
     s_parts = k_parts = false;
@@ -315,7 +357,7 @@ struct Checker {
       f.evals_begin = f.evals_end = active.size();
       f.caps_begin = f.caps_end = captures.size();
       f.keys_begin = keys.size();
-      frames.push_back(std::move(f));
+      frames.push_back(f);
       return;
     }
     f.evals_begin = active.size();
@@ -331,29 +373,73 @@ struct Checker {
       stacks[static_cast<std::size_t>(f.capture_level)]->reset(json::storage_ptr(arena));
     }
     f.track_keys = object && f.evals_end > f.evals_begin;
-    frames.push_back(std::move(f));
+    if (f.track_keys && active[f.evals_begin].s->properties.size() <= 64) f.lead = active[f.evals_begin].s;
+    frames.push_back(f);
   }
 
-  bool seen_key(const Frame& f, std::string_view name) const {
-    if (f.key_set) return f.key_set->contains(name);
+  // Among the names not marked by index.
+  bool seen_other(const Frame& f, std::string_view name) const {
+    if (f.key_set >= 0) return sets[static_cast<std::size_t>(f.key_set)].contains(name);
     for (std::size_t j = f.keys_begin; j < keys.size(); ++j)
       if (keys[j] == name) return true;
     return false;
+  }
+
+  bool seen_name(const Frame& f, std::string_view name) const {
+    if (f.lead) {
+      int i = f.lead->find_property(name);
+      if (i >= 0) return (f.seen >> i) & 1;
+    }
+    return seen_other(f, name);
+  }
+
+  // The index of a property by name, trying the one after the last match first.
+  static int lookup(SchemaRef s, std::string_view key, std::size_t& guess) {
+    if (guess < s->properties.size()) {
+      const std::string& n = s->properties[guess].name;
+      if (n.size() == key.size() && std::memcmp(n.data(), key.data(), key.size()) == 0) return static_cast<int>(guess++);
+    }
+    int i = s->find_property(key);
+    if (i >= 0) guess = static_cast<std::size_t>(i) + 1;
+    return i;
+  }
+
+  void required_mask(SchemaRef s) {
+    req_schema = s;
+    req_mask = 0;
+    req_simple = true;
+    for (const auto& r : s->required) {
+      if (r.property && direction_forbids(r.property, dir)) continue;
+      int i = s->find_property(r.name);
+      if (i >= 0)
+        req_mask |= std::uint64_t{1} << i;
+      else
+        req_simple = false;
+    }
+  }
+
+  bool required_ok(const Frame& f, SchemaRef s) {
+    if (s == f.lead) {
+      if (req_schema != s) required_mask(s);
+      if ((f.seen & req_mask) != req_mask) return false;
+      if (req_simple) return true;
+    }
+    for (const auto& r : s->required) {
+      if (seen_name(f, r.name)) continue;
+      if (r.property && direction_forbids(r.property, dir)) continue;
+      return false;
+    }
+    return true;
   }
 
   void end_container(std::size_t n) {
     Frame& f = frames.back();
     if (!failed) {
       if (f.object) {
-        const std::size_t members = keys.size() - f.keys_begin;
+        const std::size_t members = f.members;
         for (std::size_t k = f.evals_begin; k < f.evals_end && !failed; ++k) {
           SchemaRef s = active[k].s;
-          for (const auto& r : s->required) {
-            if (seen_key(f, r.name)) continue;
-            if (r.property && direction_forbids(r.property, dir)) continue;
-            fail();
-            break;
-          }
+          if (!s->required.empty() && !required_ok(f, s)) fail();
           if (members < s->min_properties || members > s->max_properties) fail();
         }
       } else {
@@ -374,6 +460,7 @@ struct Checker {
     active.resize(f.evals_begin);
     captures.resize(f.caps_begin);
     keys.resize(f.keys_begin);
+    if (f.key_set >= 0) sets_used = static_cast<std::size_t>(f.key_set);
     frames.pop_back();
   }
 
@@ -387,18 +474,32 @@ struct Checker {
   void on_member(std::string_view key) {
     Frame& f = frames.back();
     if (!f.track_keys) return;
-    const std::size_t have = keys.size() - f.keys_begin;
-    if (seen_key(f, key)) {
-      need_dom = true;  // duplicate: the DOM keeps the last value
-      return;
+    int lead_pi = f.lead ? lookup(f.lead, key, f.guess) : -1;
+    if (lead_pi >= 0) {
+      const std::uint64_t bit = std::uint64_t{1} << lead_pi;
+      if (f.seen & bit) {
+        need_dom = true;  // duplicate: the DOM keeps the last value
+        return;
+      }
+      f.seen |= bit;
+    } else {
+      if (seen_other(f, key)) {
+        need_dom = true;
+        return;
+      }
+      std::string_view name = stable(key);
+      keys.push_back(name);
+      if (f.key_set >= 0) {
+        sets[static_cast<std::size_t>(f.key_set)].insert(name);
+      } else if (keys.size() - f.keys_begin > kLinearKeys) {
+        if (sets.size() <= sets_used) sets.emplace_back();
+        auto& set = sets[sets_used];
+        set.clear();
+        for (std::size_t j = f.keys_begin; j < keys.size(); ++j) set.insert(keys[j]);
+        f.key_set = static_cast<int>(sets_used++);
+      }
     }
-    std::string_view name = stable(key);
-    keys.push_back(name);
-    if (f.key_set) {
-      f.key_set->insert(name);
-    } else if (have + 1 > kLinearKeys) {
-      f.key_set = std::make_unique<boost::unordered_flat_set<std::string_view>>(keys.begin() + f.keys_begin, keys.end());
-    }
+    ++f.members;
     // After a failure the keys of the objects still open are only watched: a later duplicate
     // replaces a member, perhaps the one that failed, and then the DOM decides.
     if (failed) return;
@@ -408,7 +509,7 @@ struct Checker {
       if (s->properties.empty() && s->pattern_properties.empty() && !s->additional_properties && !s->property_names)
         continue;
       bool matched = false;
-      int pi = s->properties.empty() ? -1 : s->find_property(key);
+      int pi = k == f.evals_begin && f.lead ? lead_pi : s->properties.empty() ? -1 : s->find_property(key);
       if (pi >= 0) {
         matched = true;
         SchemaRef ps = s->properties[static_cast<std::size_t>(pi)].schema;

@@ -751,6 +751,10 @@ RequestValidation validate_request(const Operation& op, const RequestInput& in, 
   return rv;
 }
 
+namespace {
+constexpr std::size_t kResponseMaxDepth = 256;  // JSON nesting accepted in an answer
+}  // namespace
+
 ResponseValidation validate_response(const Operation& op, int status, std::string_view content_type,
                                      std::string_view body, std::span<const http::Field> headers) {
   ResponseValidation out;
@@ -797,13 +801,20 @@ ResponseValidation validate_response(const Operation& op, int status, std::strin
     return out;
   }
   std::string parse_as = mt->type.find('*') != std::string::npos && !content_type.empty() ? essence(content_type) : mt->type;
+  // A JSON answer is first checked straight from its text (one pass, no value built): when it
+  // is valid — the common case — that is all. Otherwise the value is built below to report the
+  // syntax error or the violations, exactly as without this pass.
+  if (mt->schema && is_json_type(essence(parse_as)) &&
+      schema::is_valid_text(mt->schema, body, schema::Direction::response, kResponseMaxDepth) ==
+          schema::TextValidity::valid)
+    return out;
   // The body is checked and dropped: build it in one arena (a block sized from the body, rarely
   // grown) rather than a heap block per node. Declared before `v`, which it must outlive.
   json::monotonic_resource arena(std::min<std::size_t>(body.size() * 3 + 1024, std::size_t{16} << 20));
   json::storage_ptr in_arena(&arena);
   json::value v(in_arena);  // (same storage as the parse's result: moved in, not copied)
   std::string error;
-  if (!parse_body(parse_as, content_type, body, mt->schema, 256, v, error, in_arena)) {
+  if (!parse_body(parse_as, content_type, body, mt->schema, kResponseMaxDepth, v, error, in_arena)) {
     add_violation(out.violations, "/body", "syntax", error);
     return out;
   }
