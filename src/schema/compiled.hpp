@@ -86,8 +86,17 @@ enum Has : std::uint32_t {
 
 }  // namespace detail
 
+// A large document compiles into tens of thousands of nodes (13,000 for GitHub's), so a node's
+// size is memory that counts: the small fields are kept together (no padding between them), and
+// what Info (the public view) already holds is not held a second time — the list members
+// prefix_items, all_of, any_of, one_of and discriminator_property name Info's own. A node never
+// moves or is copied (the Compiler owns it through a pointer), so those names stay bound to it.
 class Schema {
  public:
+  Schema() = default;
+  Schema(const Schema&) = delete;
+  Schema& operator=(const Schema&) = delete;
+
   Info info;
 
   std::uint32_t has = 0;
@@ -100,11 +109,14 @@ class Schema {
   bool ref_only = false;  // nothing but a $ref: resolve() looks through it
   bool effective_read_only = false;   // readOnly here or through $ref/allOf (set after compiling)
   bool effective_write_only = false;
+  bool exclusive_minimum = false, exclusive_maximum = false;
+  bool unique_items = false;
+  bool checks_directions = false;  // some property may be readOnly/writeOnly (looked up lazily)
+  Format format = Format::unknown;
   SchemaRef ref = nullptr;
 
   // numbers
   std::optional<detail::Num> minimum, maximum, multiple_of;
-  bool exclusive_minimum = false, exclusive_maximum = false;
   const char* minimum_keyword = "minimum";  // "exclusiveMinimum" when that keyword set the bound
   const char* maximum_keyword = "maximum";
 
@@ -112,13 +124,11 @@ class Schema {
   std::size_t min_length = 0, max_length = detail::kNoLimit;
   std::unique_ptr<RE2> pattern;  // null when absent or rejected by RE2
   std::string pattern_source;
-  Format format = Format::unknown;
 
   // arrays
-  std::vector<SchemaRef> prefix_items;
+  std::vector<SchemaRef>& prefix_items = info.prefix_items;
   SchemaRef items = nullptr;  // applies after prefix_items (additionalItems in the draft-4 tuple form)
   std::size_t min_items = 0, max_items = detail::kNoLimit;
-  bool unique_items = false;
   SchemaRef contains = nullptr;
   std::size_t min_contains = 1, max_contains = detail::kNoLimit;
   SchemaRef unevaluated_items = nullptr;
@@ -135,15 +145,16 @@ class Schema {
   std::vector<detail::DependentRequired> dependent_required;
   std::vector<detail::DependentSchema> dependent_schemas;
   SchemaRef unevaluated_properties = nullptr;
-  bool checks_directions = false;  // some property may be readOnly/writeOnly (looked up lazily)
 
   // any type
   const boost::json::array* enum_values = nullptr;
   const boost::json::value* const_value = nullptr;
-  std::vector<SchemaRef> all_of, any_of, one_of;
+  std::vector<SchemaRef>& all_of = info.all_of;
+  std::vector<SchemaRef>& any_of = info.any_of;
+  std::vector<SchemaRef>& one_of = info.one_of;
   SchemaRef not_ = nullptr;
   SchemaRef if_ = nullptr, then_ = nullptr, else_ = nullptr;
-  std::string discriminator_property;
+  std::string& discriminator_property = info.discriminator_property;
   std::vector<detail::DiscriminatorEntry> discriminator_map;
 
   // Index of `name` in `properties`, or -1.

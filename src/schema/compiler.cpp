@@ -93,7 +93,9 @@ struct Compiler::Impl {
   std::shared_ptr<const boost::json::value> root;
   CompileOptions opts;
   std::vector<std::unique_ptr<Schema>> nodes;
-  std::unordered_map<std::string, Schema*> by_pointer;
+  // Keyed by a view of the node's own Info::pointer (a node never moves: nodes holds pointers),
+  // so every pointer string is stored once; open addressing, no node per entry.
+  boost::unordered_flat_map<std::string_view, Schema*, detail::NameHash, detail::NameEqual> by_pointer;
   std::deque<boost::json::value> inline_values;  // deque: stable addresses
   std::vector<Diagnostic> diags;
   std::unordered_set<std::string> reported_formats;
@@ -122,7 +124,7 @@ struct Compiler::Impl {
     if (it != by_pointer.end()) return it->second;
     const boost::json::value* v = detail::resolve_pointer(*root, pointer);
     Schema* n = new_node(pointer, v);
-    by_pointer.emplace(pointer, n);
+    by_pointer.emplace(n->info.pointer, n);
     if (!v) {
       note(referrer.empty() ? std::string_view(pointer) : referrer,
            "no schema at '#" + pointer + "' (accepting everything there)");
@@ -272,8 +274,7 @@ void Compiler::Impl::fill_discriminator(Schema& n, const boost::json::object& o)
     note(at + "/discriminator", "discriminator without propertyName (ignored)");
     return;
   }
-  n.discriminator_property = name;
-  n.info.discriminator_property = name;
+  n.discriminator_property = name;  // (Info's: one string)
   const char* base = opts.dialect == Dialect::swagger20 ? "/definitions/" : "/components/schemas/";
   if (mapping) {
     for (const auto& kv : *mapping) {
@@ -449,13 +450,15 @@ void Compiler::Impl::fill(Schema& n, const boost::json::value& v, std::size_t de
     n.has |= detail::has_unevaluated;
   }
   n.info.items = n.items;
-  n.info.prefix_items = n.prefix_items;
   if (!n.prefix_items.empty() || n.items || n.min_items > 0 || n.max_items != detail::kNoLimit ||
       n.unique_items || n.contains || n.unevaluated_items)
     n.has |= detail::has_array;
 
   // --- objects
+  // (lists are reserved at their final size: growth by doubling would leave a third of them
+  // unused, over tens of thousands of nodes)
   if (auto it = o.find("properties"); it != o.end() && it->value().is_object()) {
+    n.properties.reserve(it->value().get_object().size());
     for (const auto& kv : it->value().get_object()) {
       std::string ptr = at + "/properties/" + escape_pointer_token(kv.key());
       n.properties.push_back({std::string(kv.key()), child(kv.value(), ptr)});
@@ -465,6 +468,8 @@ void Compiler::Impl::fill(Schema& n, const boost::json::value& v, std::size_t de
   }
   if (auto it = o.find("required"); it != o.end() && it->value().is_array()) {
     // (a boolean `required` inside a property is draft-3 style, found in real documents: ignored)
+    n.required.reserve(it->value().get_array().size());
+    n.info.required.reserve(it->value().get_array().size());
     for (const auto& r : it->value().get_array()) {
       if (!r.is_string()) continue;
       std::string name(r.get_string());
@@ -531,6 +536,7 @@ void Compiler::Impl::fill(Schema& n, const boost::json::value& v, std::size_t de
     n.unevaluated_properties = child(it->value(), at + "/unevaluatedProperties");
     n.has |= detail::has_unevaluated;
   }
+  n.info.properties.reserve(n.properties.size());
   for (const auto& p : n.properties) n.info.properties.push_back({p.name, p.schema, false});
   for (auto& p : n.info.properties)
     for (const auto& r : n.required) p.required = p.required || r.name == p.name;
@@ -555,9 +561,6 @@ void Compiler::Impl::fill(Schema& n, const boost::json::value& v, std::size_t de
   list("allOf", n.all_of, detail::has_all_of);
   list("anyOf", n.any_of, detail::has_any_of);
   list("oneOf", n.one_of, detail::has_one_of);
-  n.info.all_of = n.all_of;
-  n.info.any_of = n.any_of;
-  n.info.one_of = n.one_of;
   if (auto it = o.find("not"); it != o.end()) {
     n.not_ = child(it->value(), at + "/not");
     n.has |= detail::has_not;

@@ -18,11 +18,24 @@ namespace oasis::schema::detail {
 static_assert(std::numeric_limits<long double>::digits >= 64,
               "exact number comparison needs a long double with a 64-bit mantissa");
 
+// A JSON number as written: exactly one of i, u, d holds it, as `kind` says (a union: three
+// bounds of every compiled schema node are Nums, so their size counts).
 struct Num {
-  enum Kind : std::uint8_t { i64, u64, f64 } kind = i64;
-  std::int64_t i = 0;
-  std::uint64_t u = 0;
-  double d = 0;
+  enum Kind : std::uint8_t { i64, u64, f64 };
+  Kind kind = i64;
+  union {
+    std::int64_t i = 0;
+    std::uint64_t u;
+    double d;
+  };
+
+  Num() = default;
+  // The member that `k` names is set from its argument; the other two are ignored.
+  Num(Kind k, std::int64_t iv, std::uint64_t uv, double dv) : kind(k) {
+    if (k == i64) i = iv;
+    else if (k == u64) u = uv;
+    else d = dv;
+  }
 
   long double ld() const {
     switch (kind) {
