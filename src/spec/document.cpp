@@ -772,6 +772,14 @@ LoadResult DocumentBuilder::load(std::optional<std::string_view> text, std::stri
     b.servers();
     b.paths();
     b.component_schemas();
+    // The model is complete and read-only from here: give back what vector growth reserved
+    // (on a document of a thousand operations, a third of a megabyte).
+    doc->operations_.shrink_to_fit();
+    for (auto& op : doc->operations_) {
+      op.parameters.shrink_to_fit();
+      op.responses.shrink_to_fit();
+      for (auto& r : op.responses) r.content.shrink_to_fit();
+    }
     if (opts.lint)
       for (auto& d : lint(*doc)) ctx.warning(-1, std::move(d.pointer), std::move(d.message));
     for (const auto& d : doc->compiler_->diagnostics()) {
