@@ -116,7 +116,8 @@ struct Plan {
   bool declares_201 = false;
   const spec::MediaType* media = nullptr;  // the success response's body, if it has one
   json::value generated_value;             // that body, generated once at load
-  std::string generated;                   // and serialised once
+  std::string generated;                   // and serialised once (where it is sent as it is)
+  bool has_generated = false;              // the success response has a schema: a body was generated
   schema::SchemaRef item_schema = nullptr; // collections and items: what an item is
   std::string content_type = "application/json";  // of the success body (a +json type as declared)
   bool creates = false;                    // a POST on a collection that creates one item
@@ -236,7 +237,7 @@ struct Mock::Impl {
       schema::GenerateOptions g;
       g.seed = hash_of(op.pointer, opt.seed);
       p.generated_value = schema::generate(p.media->schema, g);
-      p.generated = json::serialize(p.generated_value);
+      p.has_generated = true;
     }
     // A list of elements the item schema does not describe.
     if (p.role == Role::collection && op.method == http::Method::GET && p.media) {
@@ -260,12 +261,18 @@ struct Mock::Impl {
         p.list_example = example ? *example : schema::generate(elements, g);
       }
     }
-    // Only a list and a sub-resource's GET build their answers on the generated body; every
-    // other operation sends the serialised form, so the parsed one is not kept (on a large
-    // document it is megabytes).
-    if (!(p.role == Role::collection && op.method == http::Method::GET) &&
-        !(p.role == Role::sub_resource && op.method == http::Method::GET))
-      p.generated_value = nullptr;
+    // What is kept of the generated body is what answers use (on a large document, megabytes):
+    // - serialised, where it is sent as it is: not for an item's GET (it answers what is stored,
+    //   or 404), a list's (the stored items) or a sub-resource's GET (the generated body merged
+    //   with its item's fields);
+    // - parsed, where an answer is built on it: a sub-resource's GET, and a list wrapped in an
+    //   object ({"total_count", "items": [...]}); a bare-array list is the stored items alone.
+    const bool get = op.method == http::Method::GET;
+    if (p.has_generated && !(get && (p.role == Role::item || p.role == Role::collection || p.role == Role::sub_resource)))
+      p.generated = json::serialize(p.generated_value);
+    const bool list_in_object = p.role == Role::collection && get && p.media && schema::resolve(p.media->schema) &&
+                                !(schema::info(schema::resolve(p.media->schema)).types & schema::type_array);
+    if (!list_in_object && !(p.role == Role::sub_resource && get)) p.generated_value = nullptr;
   }
 
   // The schema of the path parameter naming an item of `c` (null when none is declared).
@@ -585,7 +592,7 @@ void Mock::Impl::list(const Plan& p, const spec::Operation& op, const spec::Requ
       name_element(p, kept[i]->path, out.back());
     }
   }
-  json::value body = p.generated.empty() ? json::value(json::object{}) : p.generated_value;
+  json::value body = p.has_generated ? p.generated_value : json::value(json::object{});
   if (body.is_object()) {
     for (const auto& prop : schema::info(s).properties) {
       auto ps = schema::resolve(prop.schema);
@@ -894,7 +901,7 @@ void Mock::Impl::serve(const http::Request& req, http::Response& res, const spec
         return res.body(p.content_type, json::serialize(body));
       }
       // Generated, with the item's own fields where names match (a VM's name in its config).
-      if (!p.media || p.generated.empty()) return answer_generated(p, res);
+      if (!p.media || !p.has_generated) return answer_generated(p, res);
       json::value body = p.generated_value;
       auto item = store.get(item_path);
       if (item && item->value.is_object() && body.is_object()) {
