@@ -740,18 +740,8 @@ Result validate(SchemaRef s, const boost::json::value& instance, const ValidateO
 }
 
 bool is_valid(SchemaRef s, const boost::json::value& instance, Direction d) {
-  PathSeg path[max_instance_depth + 4];  // + the few direct pushes past the limit
-  std::size_t depth = 0, frames = 0, steps = 0;
-  bool depth_reported = false;
-  Ctx c;
-  c.fast = true;
-  c.steps = &steps;
-  c.dir = d;
-  c.path = path;
-  c.depth = &depth;
-  c.frames = &frames;
-  c.depth_reported = &depth_reported;
-  return eval(s, instance, c, nullptr) && !c.failed;
+  std::size_t steps = 0;
+  return detail::is_valid_at(s, instance, d, 0, 0, steps);
 }
 
 namespace detail {
@@ -761,7 +751,8 @@ const std::size_t eval_max_steps = kMaxSteps;
 
 bool is_valid_at(SchemaRef s, const boost::json::value& v, Direction d, std::size_t depth, std::size_t frames,
                  std::size_t& steps) {
-  PathSeg path[max_instance_depth + 4];  // entries below `depth` are never read in fast mode
+  PathSeg path[max_instance_depth + 4];  // + the few direct pushes past the limit; entries below
+                                         // `depth` are never read in fast mode
   bool depth_reported = false;
   Ctx c;
   c.fast = true;

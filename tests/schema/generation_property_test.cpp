@@ -8,6 +8,8 @@
 // here: they need the spec engineer's loader, whose tests cover them.
 #include <oasis/schema/schema.hpp>
 
+#include "document_util.hpp"
+
 #include <support/specs.hpp>
 
 #include <boost/json/parse.hpp>
@@ -21,26 +23,9 @@ using namespace oasis::schema;
 
 namespace {
 
-struct Document {
-  std::string name;
-  std::shared_ptr<boost::json::value> root;
-  Dialect dialect;
-};
+using Document = oasis_test::SchemaDocument;
 
-Document load(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  boost::json::parse_options po;
-  po.max_depth = 4096;
-  auto root = std::make_shared<boost::json::value>(boost::json::parse(ss.str(), {}, po));
-  Dialect d = Dialect::openapi30;
-  const auto& o = root->as_object();
-  if (o.contains("swagger")) d = Dialect::swagger20;
-  else if (auto it = o.find("openapi"); it != o.end() && std::string_view(it->value().as_string()).starts_with("3.1"))
-    d = Dialect::jsonschema2020;
-  return {file.filename().string(), root, d};
-}
+Document load(const std::filesystem::path& file) { return oasis_test::load_schema_document(file); }
 
 std::vector<std::filesystem::path> json_documents() {
   auto dir = oasis_test::specs_dir();

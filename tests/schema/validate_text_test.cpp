@@ -7,6 +7,7 @@
 // schema, mutated (types changed, required keys dropped, keys added, numbers out of range, bad
 // strings, duplicate keys, other spellings of the same number or string, invalid JSON, deep
 // nesting) and compared in three directions.
+#include "document_util.hpp"
 #include "schema_test_util.hpp"
 
 #include <support/specs.hpp>
@@ -260,27 +261,9 @@ TEST(SchemaValidateText, EveryDialectNullableAndRefSiblings) {
 
 namespace {
 
-struct Doc {
-  std::string name;
-  std::shared_ptr<boost::json::value> root;
-  Dialect dialect;
-};
+using Doc = oasis_test::SchemaDocument;
 
-Doc load_doc(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  boost::json::parse_options po;
-  po.max_depth = 4096;
-  auto root = std::make_shared<boost::json::value>(boost::json::parse(ss.str(), {}, po));
-  Dialect d = Dialect::openapi30;
-  const auto& o = root->as_object();
-  if (o.contains("swagger"))
-    d = Dialect::swagger20;
-  else if (auto it = o.find("openapi"); it != o.end() && std::string_view(it->value().as_string()).starts_with("3.1"))
-    d = Dialect::jsonschema2020;
-  return {file.filename().string(), root, d};
-}
+Doc load_doc(const std::filesystem::path& file) { return oasis_test::load_schema_document(file); }
 
 // Every schema a response or request body uses, plus the component schemas.
 std::vector<std::string> schema_pointers(const Doc& doc) {
