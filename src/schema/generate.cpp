@@ -69,8 +69,9 @@ struct Gen {
 
   boost::json::value value(const std::vector<SchemaRef>& parts, std::size_t depth, std::string_view hint,
                            const std::vector<Forced>& forced, std::vector<SchemaRef> done);
+  // `valid`: whether the value returned validates against every part (by_type checks each candidate).
   boost::json::value by_type(const std::vector<SchemaRef>& parts, std::size_t depth, std::string_view hint,
-                             const std::vector<Forced>& forced);
+                             const std::vector<Forced>& forced, bool& valid);
   boost::json::value object(const std::vector<SchemaRef>& parts, std::size_t depth, const std::vector<Forced>& forced);
   boost::json::value array(const std::vector<SchemaRef>& parts, std::size_t depth, std::string_view hint);
   boost::json::value string(const std::vector<SchemaRef>& parts, std::string_view hint);
@@ -542,7 +543,8 @@ boost::json::value Gen::object(const std::vector<SchemaRef>& parts, std::size_t 
 // --- dispatch --------------------------------------------------------------------------------
 
 boost::json::value Gen::by_type(const std::vector<SchemaRef>& parts, std::size_t depth, std::string_view hint,
-                                const std::vector<Forced>& forced) {
+                                const std::vector<Forced>& forced, bool& valid) {
+  valid = false;
   std::uint8_t mask = 0x7f;  // every type, integer included
   std::uint32_t evidence = 0;
   for (SchemaRef p : parts) {
@@ -591,7 +593,10 @@ boost::json::value Gen::by_type(const std::vector<SchemaRef>& parts, std::size_t
       case type_array: last = array(parts, depth, hint); break;
       default: last = nullptr; break;
     }
-    if (valid_all(parts, last)) return last;
+    if (valid_all(parts, last)) {
+      valid = true;
+      return last;
+    }
   }
   return last;
 }
@@ -658,9 +663,11 @@ boost::json::value Gen::value(const std::vector<SchemaRef>& parts, std::size_t d
     return first;
   }
 
-  boost::json::value v = by_type(parts, depth, hint, forced);
-  for (int k = 1; k < kAttempts && produced < kBudget && !valid_all(parts, v); ++k)
-    v = by_type(parts, depth, hint, forced);
+  // by_type has validated what it returns: a value is checked once per level, not twice
+  bool valid = false;
+  boost::json::value v = by_type(parts, depth, hint, forced, valid);
+  for (int k = 1; k < kAttempts && produced < kBudget && !valid; ++k)
+    v = by_type(parts, depth, hint, forced, valid);
   return v;
 }
 
