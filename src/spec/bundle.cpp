@@ -113,7 +113,7 @@ std::vector<Diagnostic> LoadContext::finish() const {
     d.column = r.where.column;
     if (file >= 0 && static_cast<std::size_t>(file) < files.size()) {
       d.file = files[file]->path;
-      if (d.line == 0) by_file[file].push_back(k);
+      if (d.line == 0 && (d.error() || opts.locate_warnings)) by_file[file].push_back(k);
     } else {
       d.file = root_name;
     }

@@ -570,3 +570,46 @@ components:
   ASSERT_TRUE(r.ok()) << all(r.diagnostics);
   EXPECT_NE(r.document->operations()[0].responses[0].content[0].schema, nullptr);
 }
+
+TEST(SpecLoad, WarningsAreLocatedUnlessAskedNotToErrorsAlways) {
+  // `optional` is a quirk: a warning, an error under strict
+  constexpr const char* kDoc = R"(openapi: 3.0.3
+info: {title: Quirk, version: "1"}
+paths:
+  /things:
+    get:
+      parameters:
+        - {name: size, in: query, schema: {type: integer, optional: 1}}
+      responses:
+        "200": {description: ok}
+)";
+  auto note = [](const LoadResult& r) -> const Diagnostic* {
+    for (const auto& d : r.diagnostics)
+      if (d.message.find("`optional`") != std::string::npos) return &d;
+    return nullptr;
+  };
+  LoadResult located = load_mem(kDoc);
+  ASSERT_TRUE(located.ok()) << all(located.diagnostics);
+  const Diagnostic* w = note(located);
+  ASSERT_NE(w, nullptr) << all(located.diagnostics);
+  EXPECT_FALSE(w->error());
+  EXPECT_EQ(w->line, 7) << w->to_string();
+
+  LoadOptions quiet;
+  quiet.locate_warnings = false;
+  LoadResult unlocated = load_mem(kDoc, {}, quiet);
+  ASSERT_TRUE(unlocated.ok());
+  const Diagnostic* u = note(unlocated);
+  ASSERT_NE(u, nullptr);
+  EXPECT_EQ(u->line, 0) << u->to_string();
+  EXPECT_EQ(u->pointer, w->pointer);
+
+  quiet.strict = true;  // the same note as an error is located all the same
+  LoadResult strict = load_mem(kDoc, {}, quiet);
+  EXPECT_FALSE(strict.ok());
+  const Diagnostic* e = note(strict);
+  ASSERT_NE(e, nullptr) << all(strict.diagnostics);
+  EXPECT_TRUE(e->error());
+  EXPECT_EQ(e->line, w->line) << e->to_string();
+  EXPECT_EQ(e->column, w->column) << e->to_string();
+}
