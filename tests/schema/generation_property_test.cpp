@@ -37,64 +37,8 @@ std::vector<std::filesystem::path> json_documents() {
   return out;
 }
 
-const boost::json::value* at(const boost::json::value& root, std::string_view pointer) {
-  boost::system::error_code ec;
-  return root.find_pointer(pointer, ec);
-}
-
-std::string ptr(std::initializer_list<std::string_view> tokens) {
-  std::string p;
-  for (auto t : tokens) p += "/" + escape_pointer_token(t);
-  return p;
-}
-
-// JSON pointers of every response schema in the document.
-std::vector<std::string> response_schemas(const Document& doc) {
-  std::set<std::string> out;
-  const auto& root = doc.root->as_object();
-  auto paths = root.find("paths");
-  if (paths == root.end() || !paths->value().is_object()) return {};
-  for (const auto& path : paths->value().as_object()) {
-    if (!path.value().is_object()) continue;
-    for (const auto& op : path.value().as_object()) {
-      if (!op.value().is_object()) continue;
-      auto responses = op.value().as_object().find("responses");
-      if (responses == op.value().as_object().end() || !responses->value().is_object()) continue;
-      for (const auto& resp : responses->value().as_object()) {
-        std::string base = ptr({"paths", path.key(), op.key(), "responses", resp.key()});
-        const boost::json::value* r = &resp.value();
-        if (r->is_object() && r->as_object().contains("$ref")) {  // a shared response
-          std::string target(r->as_object().at("$ref").as_string());
-          base = target.substr(1);
-          r = at(*doc.root, base);
-          if (!r) continue;
-        }
-        if (!r->is_object()) continue;
-        const auto& ro = r->as_object();
-        if (doc.dialect == Dialect::swagger20) {
-          if (ro.contains("schema")) out.insert(base + "/schema");
-          continue;
-        }
-        auto content = ro.find("content");
-        if (content == ro.end() || !content->value().is_object()) continue;
-        for (const auto& mt : content->value().as_object())
-          if (mt.value().is_object() && mt.value().as_object().contains("schema"))
-            out.insert(base + "/content/" + escape_pointer_token(mt.key()) + "/schema");
-      }
-    }
-  }
-  return {out.begin(), out.end()};
-}
-
-std::vector<std::string> component_schemas(const Document& doc) {
-  std::vector<std::string> out;
-  const boost::json::value* schemas =
-      at(*doc.root, doc.dialect == Dialect::swagger20 ? "/definitions" : "/components/schemas");
-  if (!schemas || !schemas->is_object()) return out;
-  std::string base = doc.dialect == Dialect::swagger20 ? "/definitions/" : "/components/schemas/";
-  for (const auto& kv : schemas->as_object()) out.push_back(base + escape_pointer_token(kv.key()));
-  return out;
-}
+std::vector<std::string> response_schemas(const Document& doc) { return oasis_test::operation_schemas(doc, false); }
+using oasis_test::component_schemas;
 
 // Response schemas no value can satisfy, each with the reason (investigated one by one).
 struct Unsatisfiable {

@@ -268,44 +268,8 @@ Doc load_doc(const std::filesystem::path& file) { return oasis_test::load_schema
 // Every schema a response or request body uses, plus the component schemas.
 std::vector<std::string> schema_pointers(const Doc& doc) {
   std::set<std::string> out;
-  const auto& root = doc.root->as_object();
-  if (auto paths = root.find("paths"); paths != root.end() && paths->value().is_object())
-    for (const auto& path : paths->value().as_object()) {
-      if (!path.value().is_object()) continue;
-      for (const auto& op : path.value().as_object()) {
-        if (!op.value().is_object()) continue;
-        std::string base = "/paths/" + escape_pointer_token(path.key()) + "/" + escape_pointer_token(op.key());
-        const auto& oo = op.value().as_object();
-        if (auto rb = oo.find("requestBody"); rb != oo.end() && rb->value().is_object())
-          if (auto ct = rb->value().as_object().find("content"); ct != rb->value().as_object().end() && ct->value().is_object())
-            for (const auto& mt : ct->value().as_object())
-              if (mt.value().is_object() && mt.value().as_object().contains("schema"))
-                out.insert(base + "/requestBody/content/" + escape_pointer_token(mt.key()) + "/schema");
-        auto responses = oo.find("responses");
-        if (responses == oo.end() || !responses->value().is_object()) continue;
-        for (const auto& resp : responses->value().as_object()) {
-          if (!resp.value().is_object()) continue;
-          std::string rbase = base + "/responses/" + escape_pointer_token(resp.key());
-          const auto& ro = resp.value().as_object();
-          if (doc.dialect == Dialect::swagger20) {
-            if (ro.contains("schema")) out.insert(rbase + "/schema");
-            continue;
-          }
-          auto content = ro.find("content");
-          if (content == ro.end() || !content->value().is_object()) continue;
-          for (const auto& mt : content->value().as_object())
-            if (mt.value().is_object() && mt.value().as_object().contains("schema"))
-              out.insert(rbase + "/content/" + escape_pointer_token(mt.key()) + "/schema");
-        }
-      }
-    }
-  boost::system::error_code ec;
-  const boost::json::value* schemas =
-      doc.root->find_pointer(doc.dialect == Dialect::swagger20 ? "/definitions" : "/components/schemas", ec);
-  if (schemas && schemas->is_object())
-    for (const auto& kv : schemas->as_object())
-      out.insert((doc.dialect == Dialect::swagger20 ? "/definitions/" : "/components/schemas/") +
-                 escape_pointer_token(kv.key()));
+  for (auto& p : oasis_test::operation_schemas(doc, true)) out.insert(std::move(p));
+  for (auto& p : oasis_test::component_schemas(doc)) out.insert(std::move(p));
   return {out.begin(), out.end()};
 }
 
