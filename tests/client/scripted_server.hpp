@@ -21,6 +21,8 @@
 #include <thread>
 #include <vector>
 
+#include <support/loopback.hpp>
+
 namespace oasis_test {
 
 class ScriptedConn {
@@ -96,17 +98,9 @@ class ScriptedServer {
   using Script = std::function<void(ScriptedConn&, int)>;
 
   explicit ScriptedServer(Script script) : script_(std::move(script)) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    int one = 1;
-    setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(fd_, 64) != 0)
-      throw std::runtime_error("scripted server: bind/listen failed");
-    socklen_t len = sizeof a;
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
+    auto listener = oasis_test::listen_on_loopback("scripted server");
+    fd_ = listener.fd;
+    port_ = listener.port;
     acceptor_ = std::thread([this] { accept_loop(); });
   }
   ~ScriptedServer() {

@@ -3,6 +3,8 @@
 // bodies that break the schema, undeclared statuses, wrong content types, or too slowly).
 #include "e2e/support.hpp"
 
+#include <support/loopback.hpp>
+
 #include <boost/json.hpp>
 
 #include <atomic>
@@ -38,17 +40,9 @@ class FakeUpstream {
  public:
   using Reply = std::function<std::string(const std::string& method, const std::string& target)>;
   explicit FakeUpstream(Reply reply) : reply_(std::move(reply)) {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    int one = 1;
-    setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || listen(fd_, 64) != 0)
-      throw std::runtime_error("fake upstream: bind/listen failed");
-    socklen_t len = sizeof a;
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
+    auto listener = oasis_test::listen_on_loopback("fake upstream");
+    fd_ = listener.fd;
+    port_ = listener.port;
     acceptor_ = std::thread([this] { accept_loop(); });
   }
   ~FakeUpstream() {
