@@ -151,6 +151,7 @@ TEST(Future, GetOnATemporaryMovesOnlyWhenNoOtherReaderIsLeft) {
     p.set_value(big);
     EXPECT_EQ(f.get(), big);             // kept: a copy
     EXPECT_EQ(std::move(f).get(), big);  // the only reader: moved out
+    EXPECT_TRUE(f.get().empty());        // what is left in the state is the moved-from string
   }
   {
     oasis::Promise<std::string> p;
