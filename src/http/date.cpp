@@ -11,12 +11,58 @@ constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"
 constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
-std::size_t format_into(char* out, std::size_t cap, std::time_t t) {
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  int n = std::snprintf(out, cap, "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[tm.tm_wday], tm.tm_mday,
-                        kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
-  return n > 0 ? static_cast<std::size_t>(n) : 0;
+// The civil date of a day count since 1970-01-01, in the proleptic Gregorian calendar: days are
+// shifted to start on 0000-03-01 so each 400-year era has the leap day at the end of a year.
+struct Civil {
+  std::int64_t year;
+  unsigned month;  // 1..12
+  unsigned day;    // 1..31
+};
+Civil civil_from_days(std::int64_t z) {
+  z += 719468;  // days from 0000-03-01 to 1970-01-01
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(z - era * 146097);                // [0, 146096]
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;  // [0, 399]
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);           // [0, 365], from March 1st
+  const unsigned mp = (5 * doy + 2) / 153;                                // [0, 11], March = 0
+  const unsigned day = doy - (153 * mp + 2) / 5 + 1;
+  const unsigned month = mp < 10 ? mp + 3 : mp - 9;
+  return {static_cast<std::int64_t>(yoe) + era * 400 + (month <= 2 ? 1 : 0), month, day};
+}
+
+void two_digits(char* out, unsigned v) {
+  out[0] = static_cast<char>('0' + v / 10);
+  out[1] = static_cast<char>('0' + v % 10);
+}
+
+// Per response (Last-Modified, Expires): plain arithmetic, no gmtime_r and no printf.
+std::size_t format_into(char* out, std::size_t cap, std::time_t t) noexcept {
+  constexpr std::size_t kLen = 29;  // "Sun, 06 Nov 1994 08:49:37 GMT"
+  std::int64_t days = static_cast<std::int64_t>(t) / 86400;
+  std::int64_t secs = static_cast<std::int64_t>(t) % 86400;
+  if (secs < 0) {
+    secs += 86400;
+    --days;
+  }
+  const Civil c = civil_from_days(days);
+  if (cap < kLen || c.year < 0 || c.year > 9999) return 0;  // IMF-fixdate has a four-digit year
+  const auto weekday = static_cast<std::size_t>(((days % 7) + 11) % 7);  // 1970-01-01 was a Thursday
+  std::memcpy(out, kDays[weekday], 3);
+  std::memcpy(out + 3, ", ", 2);
+  two_digits(out + 5, c.day);
+  out[7] = ' ';
+  std::memcpy(out + 8, kMonths[c.month - 1], 3);
+  out[11] = ' ';
+  two_digits(out + 12, static_cast<unsigned>(c.year / 100));
+  two_digits(out + 14, static_cast<unsigned>(c.year % 100));
+  out[16] = ' ';
+  two_digits(out + 17, static_cast<unsigned>(secs / 3600));
+  out[19] = ':';
+  two_digits(out + 20, static_cast<unsigned>(secs / 60 % 60));
+  out[22] = ':';
+  two_digits(out + 23, static_cast<unsigned>(secs % 60));
+  std::memcpy(out + 25, " GMT", 4);
+  return kLen;
 }
 
 int month_index(std::string_view m) {
@@ -47,6 +93,8 @@ std::string format_http_date(std::time_t t) {
   char buf[40];
   return std::string(buf, format_into(buf, sizeof buf, t));
 }
+
+std::size_t format_http_date(std::time_t t, char* out, std::size_t cap) noexcept { return format_into(out, cap, t); }
 
 std::optional<std::time_t> parse_http_date(std::string_view s) noexcept {
   std::tm tm{};

@@ -9,6 +9,7 @@
 #include <oasis/spec/request.hpp>
 
 #include <boost/json.hpp>
+#include <boost/unordered/unordered_flat_set.hpp>
 
 #include <atomic>
 #include <cctype>
@@ -16,7 +17,6 @@
 #include <mutex>
 #include <shared_mutex>
 #include <functional>
-#include <set>
 
 namespace oasis::mock {
 
@@ -138,7 +138,11 @@ struct Mock::Impl {
   // Concrete collection paths known to be seeded (a cache of the store's marks, so the common
   // case takes a shared lock and no write).
   mutable std::shared_mutex seed_mu;
-  mutable std::set<std::string, std::less<>> seeded;
+  struct PathHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  };
+  mutable boost::unordered_flat_set<std::string, PathHash, std::equal_to<>> seeded;
   mutable std::atomic<std::uint64_t> next_id{1000};
 
   // A collection's generated item, made the first time a client creates one there: what a new
@@ -505,7 +509,15 @@ struct Mock::Impl {
 
   void item_headers(const Item& item, http::Response& res) const {
     res.header("ETag", item.etag);
-    res.header("Last-Modified", http::format_http_date(item.modified));
+    char date[32];
+    res.header("Last-Modified", std::string_view(date, http::format_http_date(item.modified, date, sizeof date)));
+  }
+  // Whether a stored item is valid as the body `s` describes; remembered in the item.
+  static bool conforms(const Item& item, const schema::Schema* s) {
+    if (!s || item.conforms_to.load(std::memory_order_relaxed) == s) return true;
+    if (!schema::is_valid(s, item.value, schema::Direction::response)) return false;
+    item.conforms_to.store(s, std::memory_order_relaxed);
+    return true;
   }
 
   void handle(const http::Request& req, http::Response& res) const;
@@ -581,6 +593,54 @@ void Mock::Impl::list(const Plan& p, const spec::Operation& op, const spec::Requ
       }
     }
     out.push_back(']');
+    return;
+  }
+  // An object holding the list ({"data": [...]}, {"items": [...], "total_count": n}): the
+  // object's other members as generated, the array again the items' stored bodies.
+  const json::value* base = p.has_generated && p.generated_value.is_object() ? &p.generated_value : nullptr;
+  if (!p.list_items && (base || !p.has_generated)) {
+    std::string_view array_prop;
+    for (const auto& prop : schema::info(s).properties) {
+      auto ps = schema::resolve(prop.schema);
+      if (ps && (schema::info(ps).types & schema::type_array)) {
+        array_prop = prop.name;
+        break;
+      }
+    }
+    auto items_array = [&](std::string& out) {
+      out.push_back('[');
+      for (std::size_t i = from; i < to; ++i) {
+        if (i != from) out.push_back(',');
+        out += kept[i]->body;
+      }
+      out.push_back(']');
+    };
+    res.status(p.success);
+    res.header("Content-Type", p.content_type);
+    std::string& out = res.body_buffer();
+    out.clear();
+    out.push_back('{');
+    bool first = true, placed = array_prop.empty();
+    if (base)
+      for (const auto& kv : base->as_object()) {
+        if (!first) out.push_back(',');
+        first = false;
+        out += json::serialize(json::string_view(kv.key()));
+        out.push_back(':');
+        if (!placed && kv.key() == array_prop) {
+          items_array(out);
+          placed = true;
+        } else {
+          out += json::serialize(kv.value());
+        }
+      }
+    if (!placed) {
+      if (!first) out.push_back(',');
+      out += json::serialize(json::string_view(array_prop));
+      out.push_back(':');
+      items_array(out);
+    }
+    out.push_back('}');
     return;
   }
   json::array out;
@@ -802,7 +862,7 @@ void Mock::Impl::serve(const http::Request& req, http::Response& res, const spec
       if (p.media) {
         // The created item when the response describes it, else the operation's own answer
         // (Proxmox answers a create with null).
-        if (!p.media->schema || schema::is_valid(p.media->schema, item->value, schema::Direction::response))
+        if (conforms(*item, p.media->schema))
           res.body(p.content_type, item->body);
         else if (!p.generated.empty())
           res.body(p.media->type == "*/*" ? "application/json" : p.media->type, p.generated);
@@ -877,7 +937,7 @@ void Mock::Impl::serve(const http::Request& req, http::Response& res, const spec
       // The stored item when the response describes it, else the operation's own answer
       // (Proxmox answers a PUT with null).
       if (p.media) {
-        if (!p.media->schema || schema::is_valid(p.media->schema, stored->value, schema::Direction::response))
+        if (conforms(*stored, p.media->schema))
           res.body(p.content_type, stored->body);
         else if (!p.generated.empty())
           res.body(p.media->type == "*/*" ? "application/json" : p.media->type, p.generated);
@@ -894,7 +954,7 @@ void Mock::Impl::serve(const http::Request& req, http::Response& res, const spec
         if (!p.media || p.success == 204) return answer_generated(p, res);
         res.status(p.success);
         // What was written, as far as it fits what this GET answers.
-        if (!p.media->schema || schema::is_valid(p.media->schema, stored->value, schema::Direction::response))
+        if (conforms(*stored, p.media->schema))
           return res.body(p.content_type, stored->body);
         json::value body = stored->value;
         conform(p.media->schema, body, p.generated_value);

@@ -676,20 +676,23 @@ RequestValidation validate_request(const Operation& op, const RequestInput& in, 
           }
         break;
     }
-    std::string ptr = pointer_for(loc, p.name);
     if (!present) {
       if (p.required)
-        add_violation(rv.violations, ptr, "required",
+        add_violation(rv.violations, pointer_for(loc, p.name), "required",
                       "the required " + std::string(loc) + " parameter '" + p.name + "' is missing");
       continue;
     }
     bool empty_allowed = p.allow_empty_value && v.is_string() && v.as_string().empty();
-    if (!empty_allowed) check(p.schema, v, ptr, schema::Direction::request, opts.max_violations, rv.violations, rv.truncated);
+    // The pointer is spelled only for a value that breaks its schema.
+    if (!empty_allowed && p.schema && rv.violations.size() < opts.max_violations &&
+        !schema::is_valid(p.schema, v, schema::Direction::request))
+      check(p.schema, v, pointer_for(loc, p.name), schema::Direction::request, opts.max_violations, rv.violations, rv.truncated);
     json::object* dest = p.in == ParameterIn::path     ? &rv.path
                          : p.in == ParameterIn::query  ? &rv.query
                          : p.in == ParameterIn::header ? &rv.header
                                                        : &rv.cookie;
-    (*dest)[p.name] = std::move(v);
+    if (dest->capacity() == 0) dest->reserve(op.parameters.size());  // one allocation, no rehash
+    dest->insert_or_assign(p.name, std::move(v));
   }
 
   if (op.request_body) {

@@ -13,6 +13,9 @@ namespace oasis::http {
 
 // "Sun, 06 Nov 1994 08:49:37 GMT" (IMF-fixdate).
 std::string format_http_date(std::time_t t);
+// The same into `out` without allocating; returns its length (29), or 0 when `cap` is under 29
+// or the year has not four digits.
+std::size_t format_http_date(std::time_t t, char* out, std::size_t cap) noexcept;
 // Accepts IMF-fixdate, the obsolete RFC 850 and asctime forms; nullopt if none fits.
 std::optional<std::time_t> parse_http_date(std::string_view s) noexcept;
 

@@ -19,6 +19,7 @@
 
 #include <boost/json/value.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <ctime>
 #include <functional>
@@ -38,6 +39,9 @@ struct Item {
   std::time_t modified = 0;   // seconds since the epoch
   std::uint64_t seq = 0;      // creation order
   std::string body;           // `value` serialised once, when stored: what reads answer with
+  // The last response schema `value` was found valid against. An item never changes once
+  // stored, so a GET that serves it under the same schema checks it once, not per request.
+  mutable std::atomic<const void*> conforms_to{nullptr};
 };
 
 // A write's place in the order writes reach the state file; 0 means "nothing to wait for".
