@@ -28,9 +28,11 @@
 #include <cerrno>
 
 #include <atomic>
+#include <functional>
 #include <optional>
 #include <thread>
 #include <type_traits>
+#include <vector>
 
 namespace oasis::http {
 
@@ -71,6 +73,7 @@ struct Worker {
   DateCache date;
   ConnectionBase* head = nullptr;
   std::size_t connections = 0;
+  std::vector<std::function<void()>> at_stop;  // at_thread_stop(): run once on this thread
   bool stopping = false;
   Clock::time_point stop_deadline = Clock::time_point::max();
 
@@ -89,11 +92,32 @@ struct Worker {
   }
   void start_tick();
   void on_tick();
+  void run_stop_hooks();
   void watch_epoll();
   void on_epoll();
   void begin_stop();
   void do_accept();
 };
+
+namespace {
+thread_local Worker* this_worker = nullptr;  // set while a worker's io_context runs
+
+// Runs a worker's io_context with this_worker set.
+void run_worker(Worker& w) {
+  Worker* outer = this_worker;
+  this_worker = &w;
+  w.ctx.run();
+  this_worker = outer;
+}
+}  // namespace
+
+asio::io_context* this_thread_context() noexcept { return this_worker ? &this_worker->ctx : nullptr; }
+
+bool at_thread_stop(std::function<void()> f) {
+  if (!this_worker) return false;
+  this_worker->at_stop.push_back(std::move(f));
+  return true;
+}
 
 struct Server::Impl {
   ServerOptions opt;
@@ -503,6 +527,7 @@ void Worker::on_tick() {
     c = next;
   }
   if (stopping && connections == 0) {
+    run_stop_hooks();
     if (index == 0 && server->signals) {
       boost::system::error_code ec;
       server->signals->cancel(ec);
@@ -514,6 +539,21 @@ void Worker::on_tick() {
     return;  // nothing left: the io_context runs out of work and run() returns
   }
   start_tick();
+}
+
+void Worker::run_stop_hooks() {
+  // A hook may release work that adds hooks: take them until none are left.
+  while (!at_stop.empty()) {
+    auto hooks = std::move(at_stop);
+    at_stop.clear();
+    for (auto& h : hooks) {
+      try {
+        h();
+      } catch (...) {
+        // A hook that throws must not keep the others from running.
+      }
+    }
+  }
 }
 
 void Worker::watch_epoll() {
@@ -624,7 +664,11 @@ Server::~Server() {
       w->acceptor->close(ec);
     }
     w->ctx.restart();
+    if (!w->at_stop.empty()) asio::post(w->ctx, [wp = w.get()] { wp->run_stop_hooks(); });
+    Worker* outer = this_worker;
+    this_worker = w.get();
     w->ctx.poll();
+    this_worker = outer;
     w->epoll_watch.reset();
     ::close(w->epfd);
   }
@@ -684,8 +728,8 @@ void Server::run() {
     for (auto& w : im.workers) asio::post(w->ctx, [wp = w.get()] { wp->begin_stop(); });
   }
   std::vector<std::thread> threads;
-  for (std::size_t i = 1; i < im.workers.size(); ++i) threads.emplace_back([w = im.workers[i].get()] { w->ctx.run(); });
-  im.workers[0]->ctx.run();
+  for (std::size_t i = 1; i < im.workers.size(); ++i) threads.emplace_back([w = im.workers[i].get()] { run_worker(*w); });
+  run_worker(*im.workers[0]);
   for (auto& t : threads) t.join();
   im.stopped = true;
 }

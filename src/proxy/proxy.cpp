@@ -1,10 +1,14 @@
 // proxy/proxy.cpp — route, validate, forward, validate again, answer.
 //
 // The handler runs on the server connection's thread. A request that goes upstream is copied
-// into a ClientRequest (the Request's views die when the handler returns), the response is
-// deferred, and the transport's callback hops back to the connection's thread, where the
-// answer is validated and written. Validation of large answers thus runs on the server
-// threads, not on the transport's single thread.
+// into a ClientRequest (the Request's views die when the handler returns) and the response is
+// deferred. Each server thread has its own client Transport, built on that thread's event loop
+// (http::this_thread_context()): the upstream exchange, the validation of the answer and the
+// write to the client all happen on the connection's thread, with no hand-over to another
+// thread and back (two wake-ups per request). The transports are released when their thread
+// stops serving (http::at_thread_stop). Only when the handler is called from a thread that is
+// not a server's does it fall back to a transport with a thread of its own, whose callback
+// hops back to the connection's thread.
 #include <oasis/proxy/headers.hpp>
 #include <oasis/proxy/proxy.hpp>
 #include <oasis/spec/problem.hpp>
@@ -14,6 +18,9 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <oasis/http/server.hpp>
+
+#include <mutex>
 #include <stdexcept>
 #include <vector>
 
@@ -24,6 +31,14 @@ namespace json = boost::json;
 namespace {
 
 std::atomic<unsigned> next_transport_slot{0};
+std::atomic<std::uint64_t> next_proxy_id{1};
+
+// The transport of the calling server thread for one proxy (by id: an address may be reused).
+struct LocalTransport {
+  std::uint64_t proxy = 0;
+  http::Transport* transport = nullptr;
+};
+thread_local LocalTransport local_transport;
 
 std::string upstream_base_path(std::string_view url) {
   auto sep = url.find("://");
@@ -77,7 +92,13 @@ struct Proxy::Impl {
   http::Origin origin;
   std::string base;                    // upstream path prefix
   std::vector<std::string> names;      // per operation index: operationId or "GET /path"
+  const std::uint64_t id = next_proxy_id.fetch_add(1, std::memory_order_relaxed);
+  http::TransportOptions transport_options;
+  // Fallback transports (own threads), for calls from threads that are not a server's; made on
+  // first use.
+  std::mutex fallback_mu;
   std::vector<std::unique_ptr<http::Transport>> transports;
+  std::atomic<bool> stopped{false};
   ViolationLog log;
   struct Counters {
     std::atomic<std::uint64_t> requests{0}, forwarded{0}, refused{0}, replaced{0}, upstream_errors{0},
@@ -94,21 +115,42 @@ struct Proxy::Impl {
       std::string error;
       if (!log.open_report(opts.report_file, error)) throw std::runtime_error("cannot open the report file " + error);
     }
-    http::TransportOptions to;
+    auto& to = transport_options;
     to.max_connections = opts.max_connections;
     to.max_idle = opts.max_connections;
     to.connect_timeout = opts.connect_timeout;
     to.request_timeout = opts.upstream_timeout;
     to.tls.verify = !opts.insecure_upstream;
     to.max_response_body = opts.max_response_body;
-    unsigned n = std::max(1u, opts.transports);
-    for (unsigned i = 0; i < n; ++i) transports.push_back(std::make_unique<http::Transport>(to));
   }
 
-  // Server threads are spread over the transports, one each, for as long as they live.
-  http::Transport& transport() {
+  // The calling server thread's transport (made on its first request), or nullptr on a thread
+  // that is not a server's.
+  http::Transport* local() {
+    if (local_transport.proxy == id) return local_transport.transport;
+    auto* ctx = http::this_thread_context();
+    if (!ctx) return nullptr;
+    auto t = std::make_shared<std::unique_ptr<http::Transport>>(std::make_unique<http::Transport>(transport_options, *ctx));
+    http::Transport* raw = t->get();
+    // Released on this thread when it stops serving: its connections close, the loop ends.
+    http::at_thread_stop([t, raw] {
+      if (local_transport.transport == raw) local_transport = {};
+      t->reset();
+    });
+    local_transport = {id, raw};
+    return raw;
+  }
+
+  // Other threads are spread over the fallback transports, one each, for as long as they live.
+  http::Transport* fallback() {
+    std::lock_guard lk(fallback_mu);
+    if (stopped) return nullptr;
+    if (transports.empty()) {
+      unsigned n = std::max(1u, opts.transports);
+      for (unsigned i = 0; i < n; ++i) transports.push_back(std::make_unique<http::Transport>(transport_options));
+    }
     thread_local unsigned slot = next_transport_slot.fetch_add(1, std::memory_order_relaxed);
-    return *transports[slot % transports.size()];
+    return transports[slot % transports.size()].get();
   }
 
   bool reporting() const { return opts.mode == Mode::report; }
@@ -186,7 +228,10 @@ struct Proxy::Impl {
   }
 
   void forward(const http::Request& req, http::Response& res, const spec::Operation* op, std::size_t noted) {
-    if (transports.empty()) return answer_problem(res, 503, "the proxy is shutting down");
+    if (stopped.load(std::memory_order_relaxed)) return answer_problem(res, 503, "the proxy is shutting down");
+    http::Transport* local_t = local();
+    http::Transport* t = local_t ? local_t : fallback();
+    if (!t) return answer_problem(res, 503, "the proxy is shutting down");
     const bool check_response = op && opts.validate_responses;
     http::ClientRequest cr;
     cr.method.assign(req.method_name());
@@ -199,16 +244,25 @@ struct Proxy::Impl {
     std::string method(req.method_name()), target(req.target());
     http::Deferred d = res.defer();
     counters.forwarded.fetch_add(1, std::memory_order_relaxed);
-    transport().async_send(origin, std::move(cr),
-                           [this, d, op, noted, head, check_response, method = std::move(method),
-                            target = std::move(target)](http::TransportError err, http::ClientResponse r) mutable {
-                             auto deferred = d;
-                             deferred.dispatch([this, d = std::move(d), op, noted, head, check_response,
-                                                method = std::move(method), target = std::move(target),
-                                                err = std::move(err), r = std::move(r)]() mutable {
-                               answer(d, op, noted, head, check_response, method, target, err, r);
-                             });
-                           });
+    if (local_t) {
+      // The callback runs on this thread, the connection's: answer straight from it.
+      local_t->async_send(origin, std::move(cr),
+                          [this, d = std::move(d), op, noted, head, check_response, method = std::move(method),
+                           target = std::move(target)](http::TransportError err, http::ClientResponse r) mutable {
+                            answer(d, op, noted, head, check_response, method, target, err, r);
+                          });
+      return;
+    }
+    t->async_send(origin, std::move(cr),
+                  [this, d, op, noted, head, check_response, method = std::move(method),
+                   target = std::move(target)](http::TransportError err, http::ClientResponse r) mutable {
+                    auto deferred = d;
+                    deferred.dispatch([this, d = std::move(d), op, noted, head, check_response,
+                                       method = std::move(method), target = std::move(target),
+                                       err = std::move(err), r = std::move(r)]() mutable {
+                      answer(d, op, noted, head, check_response, method, target, err, r);
+                    });
+                  });
   }
 
   void answer(http::Deferred& d, const spec::Operation* op, std::size_t noted, bool head, bool check_response,
@@ -226,15 +280,26 @@ struct Proxy::Impl {
     }
     std::size_t n = noted;
     if (check_response) {
-      std::string_view encoding = r.header("Content-Encoding");
-      const bool encoded = !encoding.empty() && !http::iequals(encoding, "identity");
+      // One pass over the answer's fields: views for the validator, and the two it needs first.
       thread_local std::vector<http::Field> fields;  // views into r, reused
       fields.clear();
-      for (const auto& [k, v] : r.headers) fields.push_back({k, v});
+      std::string_view type, encoding;
+      bool seen_type = false, seen_encoding = false;
+      for (const auto& [k, v] : r.headers) {
+        fields.push_back({k, v});
+        if (k.size() == 12 && !seen_type && http::iequals(k, "Content-Type")) {
+          type = v;
+          seen_type = true;
+        } else if (k.size() == 16 && !seen_encoding && http::iequals(k, "Content-Encoding")) {
+          encoding = v;
+          seen_encoding = true;
+        }
+      }
+      const bool encoded = !encoding.empty() && !http::iequals(encoding, "identity");
       // A HEAD answer has no body to check, and an encoded one (the upstream ignored
       // Accept-Encoding: identity) cannot be read as its media type.
       auto v = head || encoded ? spec::validate_response(*op, r.status, {}, {}, fields)
-                               : spec::validate_response(*op, r.status, r.header("Content-Type"), r.body, fields);
+                               : spec::validate_response(*op, r.status, type, r.body, fields);
       if (!v.ok()) {
         log.record(names[op->index], method, target, Direction::response, v.violations);
         if (!reporting()) {
@@ -294,6 +359,14 @@ ProxyStats Proxy::stats() const noexcept {
 const ProxyOptions& Proxy::options() const noexcept { return impl_->opts; }
 const http::Origin& Proxy::origin() const noexcept { return impl_->origin; }
 std::string Proxy::summary() const { return impl_->summary(); }
-void Proxy::shutdown() { impl_->transports.clear(); }
+void Proxy::shutdown() {
+  // The server threads' own transports went when those threads stopped (at_thread_stop).
+  std::vector<std::unique_ptr<http::Transport>> gone;
+  {
+    std::lock_guard lk(impl_->fallback_mu);
+    impl_->stopped = true;
+    gone.swap(impl_->transports);
+  }
+}
 
 }  // namespace oasis::proxy

@@ -9,8 +9,13 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+
+namespace boost::asio {
+class io_context;
+}
 
 namespace oasis::http {
 
@@ -74,5 +79,19 @@ class Server {
  private:
   std::unique_ptr<Impl> impl_;
 };
+
+// The event loop of the server thread the caller runs on (from a handler, or from anything that
+// thread runs), or nullptr on any other thread. Work given to it runs on the same thread as the
+// connection that asked, without waking another thread: a handler that talks to another service
+// can do its I/O here (a client Transport built on it) and answer a Deferred directly from the
+// completion.
+boost::asio::io_context* this_thread_context() noexcept;
+
+// Runs `f` on the calling server thread once that thread has stopped serving (its last
+// connection closed, before Server::run() returns), or when the server is destroyed without
+// having stopped. For what a handler keeps per thread on this_thread_context(): the thread's
+// loop only ends once such work is released. Returns false, and drops `f`, on a thread that is
+// not a server's.
+bool at_thread_stop(std::function<void()> f);
 
 }  // namespace oasis::http

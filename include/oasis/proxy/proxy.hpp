@@ -38,8 +38,9 @@ struct ProxyOptions {
   bool insecure_upstream = false;  // do not verify the upstream's TLS certificate
   std::chrono::milliseconds connect_timeout{5'000};
   std::chrono::milliseconds upstream_timeout{30'000};  // from sending to the last byte of the answer
-  // Transports (each one thread and one pool of connections to the upstream); server threads
-  // are spread over them.
+  // Each http::Server thread forwards through a transport of its own on its own event loop
+  // (one pool of connections to the upstream per thread). These fallback transports, each with
+  // a thread of its own, serve only calls to handle() from threads that are not a server's.
   unsigned transports = 1;
   std::size_t max_connections = 256;  // per transport
   std::size_t max_response_body = 64u << 20;
@@ -76,8 +77,10 @@ class Proxy {
   // Lines for the end of a run: requests, forwarded, refused, upstream errors, violations by
   // direction and by operation.
   std::string summary() const;
-  // Fails what is still in flight upstream and closes the upstream connections. Call after
-  // the server has stopped and before it is destroyed; the proxy forwards nothing afterwards.
+  // Fails what is still in flight upstream and closes the upstream connections of the fallback
+  // transports (a server thread's own transport closes when that thread stops serving). Call
+  // after the server has stopped; the proxy forwards nothing afterwards. The proxy must outlive
+  // the servers it is the handler of.
   void shutdown();
 
   struct Impl;
