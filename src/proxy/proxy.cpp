@@ -213,7 +213,8 @@ struct Proxy::Impl {
       in.headers = {req.headers().begin(), req.headers().end()};
       in.body = req.body();
       in.has_body =
-          !req.body().empty() || req.headers().has("Content-Length") || req.headers().has("Transfer-Encoding");
+          !req.body().empty() || req.headers().has(http::KnownField::content_length) ||
+          req.headers().has(http::KnownField::transfer_encoding);
       auto v = spec::validate_request(*op, in);
       if (!v.ok()) {
         log.record(names[op->index], req.method_name(), req.target(), Direction::request, v.violations);

@@ -111,3 +111,81 @@ TEST(HopByHop, ResponseViaIsAppendedTo) {
   proxy::forward_response_headers(in, res);
   EXPECT_EQ(res.header("Via"), "1.1 cdn, 1.1 oasis");
 }
+
+// The rules classify a name by its length and then compare it ignoring case: names that share
+// a length or a prefix with a rule's name must not be taken for it.
+TEST(HopByHop, NamesNearTheRulesAreKept) {
+  for (std::string_view n : {"TE", "te", "tE", "KEEP-ALIVE", "Proxy-", "PROXY-X", "proxy-anything-at-all", "UpGrade",
+                             "TRAILER", "Transfer-encoding", "connection"})
+    EXPECT_TRUE(proxy::is_hop_by_hop(n)) << n;
+  for (std::string_view n : {"", "T", "TF", "Tx", "Proxy", "Proxy_X", "Proxi-X", "Keep_Alive", "Keep-Alivf",
+                             "Upgrades", "Trailers", "Transfer-Encodinh", "Connectiom", "Connections", "Via", "Host",
+                             "Date", "Server"})
+    EXPECT_FALSE(proxy::is_hop_by_hop(n)) << n;
+}
+
+TEST(HopByHop, RequestKeepsWhatOnlyLooksLikeTheProxysFields) {
+  http::Headers in;
+  in.add("HOST", "a");               // the transport's
+  in.add("content-LENGTH", "3");     // the transport's
+  in.add("Hosts", "kept");           // a longer name
+  in.add("Vias", "kept");
+  in.add("Date", "Sun, 22 Nov 2026 04:00:00 GMT");  // kept on the way up
+  in.add("Server", "kept");
+  in.add("Content-Lengths", "kept");
+  http::HeaderList out;
+  proxy::forward_request_headers(in, out);
+  EXPECT_EQ(count_of(out, "Host"), 0u);
+  EXPECT_EQ(count_of(out, "Content-Length"), 0u);
+  for (std::string_view kept : {"Hosts", "Vias", "Date", "Server", "Content-Lengths"})
+    EXPECT_EQ(count_of(out, kept), 1u) << kept;
+  EXPECT_EQ(value_of(out, "Via"), "1.1 oasis");
+}
+
+TEST(HopByHop, ManyConnectionTokensAreAllHonoured) {
+  // More tokens than the fast path holds: every named field still goes.
+  http::HeaderList in;
+  std::string connection = "keep-alive";
+  for (int i = 0; i < 40; ++i) {
+    connection += ", X-Hop-" + std::to_string(i);
+    in.emplace_back("X-Hop-" + std::to_string(i), "v");
+  }
+  in.emplace_back("Connection", connection);
+  in.emplace_back("connection", "X-Late");
+  in.emplace_back("X-Late", "v");
+  in.emplace_back("X-Kept", "v");
+  in.emplace_back("via", "1.0 a");
+  in.emplace_back("VIA", "1.1 b");
+  http::Response res;
+  proxy::forward_response_headers(in, res);
+  for (int i = 0; i < 40; ++i) EXPECT_FALSE(res.has_header("X-Hop-" + std::to_string(i))) << i;
+  EXPECT_FALSE(res.has_header("X-Late"));
+  EXPECT_EQ(res.header("X-Kept"), "v");
+  EXPECT_EQ(res.header("Via"), "1.0 a, 1.1 b, 1.1 oasis");
+
+  http::Headers req;
+  for (const auto& [k, v] : in) req.add(k, v);
+  http::HeaderList out;
+  proxy::forward_request_headers(req, out);
+  for (int i = 0; i < 40; ++i) EXPECT_EQ(count_of(out, "X-Hop-" + std::to_string(i)), 0u) << i;
+  EXPECT_EQ(count_of(out, "X-Late"), 0u);
+  EXPECT_EQ(value_of(out, "X-Kept"), "v");
+  EXPECT_EQ(value_of(out, "Via"), "1.0 a, 1.1 b, 1.1 oasis");
+}
+
+TEST(HopByHop, MoreFieldsThanTheKindCacheHolds) {
+  // Past the first 64 fields the kind is worked out again: the rules still apply there.
+  http::HeaderList in;
+  for (int i = 0; i < 70; ++i) in.emplace_back("X-F" + std::to_string(i), "v");
+  in.emplace_back("Connection", "X-Named");
+  in.emplace_back("X-Named", "v");
+  in.emplace_back("Keep-Alive", "timeout=5");
+  in.emplace_back("Content-Type", "text/plain");
+  http::Response res;
+  proxy::forward_response_headers(in, res);
+  EXPECT_FALSE(res.has_header("Connection"));
+  EXPECT_FALSE(res.has_header("X-Named"));
+  EXPECT_FALSE(res.has_header("Keep-Alive"));
+  EXPECT_EQ(res.header("Content-Type"), "text/plain");
+  EXPECT_EQ(res.header("X-F69"), "v");
+}
