@@ -7,7 +7,10 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json.hpp>
+
 #include <atomic>
+#include <optional>
 #include <mutex>
 
 using namespace oasis::client;
@@ -211,6 +214,32 @@ TEST(Future, CoroutinesAwaitFuturesAndReturnThem) {
 }
 
 // --- encoding -----------------------------------------------------------------------------
+
+// The DOM's first block is sized from the body (three sizes; larger DOMs continue on the
+// heap): every size parses to the same value as a plain parse, and copies share it.
+TEST(Response, JsonOfEverySizeMatchesAPlainParseAndOutlivesTheOriginal) {
+  auto body_of = [](int items) {
+    boost::json::array a;
+    for (int i = 0; i < items; ++i)
+      a.push_back(boost::json::object{{"vmid", 100 + i}, {"name", "vm-" + std::to_string(i) + std::string(20, 'x')}, {"tags", boost::json::array{"a", "b"}}});
+    return boost::json::serialize(boost::json::object{{"data", std::move(a)}});
+  };
+  for (int items : {0, 1, 10, 60, 2000}) {  // from 12 bytes to ~160 KB
+    oasis::http::ClientResponse raw;
+    raw.status = 200;
+    raw.body = body_of(items);
+    std::optional<oasis::client::Response> r(std::in_place, raw);
+    const boost::json::value expected = boost::json::parse(raw.body);
+    EXPECT_EQ(r->json(), expected) << raw.body.size() << " bytes";
+    oasis::client::Response copy = *r;
+    r.reset();  // the copy keeps the parsed value alive
+    EXPECT_EQ(copy.json(), expected);
+    EXPECT_EQ(copy.data().as_array().size(), static_cast<std::size_t>(items));
+  }
+  oasis::http::ClientResponse bad;
+  bad.body = "{\"data\": [1, 2";
+  EXPECT_THROW(oasis::client::Response(bad).json(), boost::system::system_error);
+}
 
 TEST(Encoding, QueryFromKeyValuesDropsNullsAndRepeatsArrays) {
   Params p{{"name", "a b&c"}, {"skip", nullptr}, {"n", 3}, {"on", true}, {"tag", boost::json::array{"x", "y"}}};

@@ -58,7 +58,7 @@ class Response {
   std::string_view header(std::string_view name) const noexcept { return r_.header(name); }
   const std::string& body() const noexcept { return r_.body; }
   // The body parsed as JSON (parsed once, on first use, into one arena that copies of this
-  // Response share); throws std::system_error if it is not.
+  // Response share); throws boost::system::system_error if it is not.
   const boost::json::value& json() const;
   // Proxmox wraps answers in {"data": ...}: that member, or the whole body if there is none.
   const boost::json::value& data() const;
