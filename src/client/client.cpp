@@ -8,6 +8,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/parser.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/unordered/unordered_flat_map.hpp>
 
 #include <algorithm>
 #include <charconv>
@@ -211,7 +212,8 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
   std::mutex cache_mu;  // the cache, the GETs in flight and the stats
   std::unordered_map<std::string, CacheEntry> cache;
   // Keyed by views into the leading call's State, which lives until its entry goes.
-  std::unordered_map<std::string_view, std::vector<Promise<Response>>> gets_in_flight;
+  // Open addressing: a GET joins and leaves the map without a node allocation of its own.
+  boost::unordered_flat_map<std::string_view, std::vector<Promise<Response>>> gets_in_flight;
   CacheStats cstats;
 
   std::mutex slots_mu;  // max_in_flight
