@@ -144,7 +144,9 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
   Connection(Worker& w, Args&&... args)
       : w_(w), stream_(std::forward<Args>(args)...), parser_(Parser::Kind::request, w.server->opt.limits) {
     w_.link(this);
-    sink_factory_ = [this] { return std::static_pointer_cast<ResponseSink>(std::make_shared<Sink>(this->shared_from_this())); };
+    // A Deferred shares the connection's ownership and points at its embedded sink: deferring
+    // allocates nothing, and keeps the connection alive for as long as the answer is pending.
+    sink_factory_ = [this] { return std::shared_ptr<ResponseSink>(this->shared_from_this(), &sink_); };
     res_.set_sink_factory(&sink_factory_);
     boost::system::error_code ec;
     auto ep = socket().remote_endpoint(ec);
@@ -218,7 +220,7 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
 
  private:
   struct Sink final : ResponseSink {
-    explicit Sink(std::shared_ptr<Connection> c) : c(std::move(c)) {}
+    explicit Sink(Connection* c) : c(c) {}
     void finish() override { c->finish_deferred(); }
     void dispatch(std::function<void()> f) override { asio::post(c->w_.ctx, std::move(f)); }
     void after(std::chrono::milliseconds delay, std::function<void()> f) override {
@@ -228,7 +230,7 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
       });
     }
     Response& response() override { return c->res_; }
-    std::shared_ptr<Connection> c;
+    Connection* c;  // the sink is a member of *c
   };
 
   tcp::socket& socket() {
@@ -498,6 +500,7 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
   Response res_;
   std::string out_;
   std::string remote_;
+  Sink sink_{this};
   std::function<std::shared_ptr<ResponseSink>()> sink_factory_;
   Phase phase_ = Phase::none;
   bool reading_ = false, writing_ = false, closed_ = false, close_after_write_ = false;
