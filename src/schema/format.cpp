@@ -7,6 +7,7 @@
 
 #include <re2/re2.h>
 
+#include <array>
 #include <cfloat>
 #include <cstdint>
 #include <limits>
@@ -127,17 +128,19 @@ bool atext(char c) {
 
 // RFC 3986 characters that may appear literally in a URI (reserved + unreserved); '%' is
 // checked separately as a percent-encoding.
-bool uri_char(char c) {
-  if (alpha(c) || digit(c)) return true;
-  switch (c) {
-    case '-': case '.': case '_': case '~': case ':': case '/': case '?': case '#': case '[':
-    case ']': case '@': case '!': case '$': case '&': case '\'': case '(': case ')': case '*':
-    case '+': case ',': case ';': case '=':
-      return true;
-    default:
-      return false;
-  }
-}
+// One table lookup per character: generated documents hold many URIs and each is checked once
+// per level of the value it sits in.
+constexpr auto kUriChars = [] {
+  std::array<bool, 256> t{};
+  for (int c = 'a'; c <= 'z'; ++c) t[static_cast<std::size_t>(c)] = true;
+  for (int c = 'A'; c <= 'Z'; ++c) t[static_cast<std::size_t>(c)] = true;
+  for (int c = '0'; c <= '9'; ++c) t[static_cast<std::size_t>(c)] = true;
+  for (char c : std::string_view("-._~:/?#[]@!$&'()*+,;="))
+    t[static_cast<unsigned char>(c)] = true;
+  return t;
+}();
+
+bool uri_char(char c) { return kUriChars[static_cast<unsigned char>(c)]; }
 
 bool uri_chars(std::string_view s) {
   for (std::size_t i = 0; i < s.size(); ++i) {

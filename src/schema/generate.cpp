@@ -4,9 +4,14 @@
 // and allOf, and the branch chosen for each oneOf/anyOf/if. Constraints of all parts apply at
 // once (allOf is a merge), and every generated value is checked with the validator against all
 // parts; when the check fails another variant is tried, and a contradictory schema ends in a
-// best effort. All randomness comes from a splitmix64 stream seeded by GenerateOptions::seed and
+// best effort. A candidate is not checked again where checking cannot fail: an object or array
+// built from children that validated, under parts whose every keyword the builder satisfies by
+// construction (see `constructive_object` and `constructive_array`), is valid without a second
+// look — on a large document that second look was most of the load's work, because each level
+// re-checked the whole subtree below it. All randomness comes from a splitmix64 stream seeded by GenerateOptions::seed and
 // consumed in a fixed order, so the same schema and seed give the same bytes.
 #include "compiled.hpp"
+#include "generate_audit.hpp"
 #include "pattern_gen.hpp"
 
 #include <algorithm>
@@ -47,6 +52,10 @@ struct Gen {
   const GenerateOptions& opts;
   Rng rng;
   std::size_t produced = 0;
+  GenerateAudit* audit = nullptr;
+  // Some expansion stopped at a limit: a part list may then miss what its schemas reach, and
+  // "valid against every part" no longer implies "valid against the schema" (sticky per call).
+  bool truncated = false;
 
   bool valid_all(const std::vector<SchemaRef>& parts, const boost::json::value& v) const {
     for (SchemaRef p : parts)
@@ -54,9 +63,38 @@ struct Gen {
     return true;
   }
 
+  // Whether `v`, built under `parts` from children that all validated, validates: without
+  // looking when the builder satisfied every keyword by construction (`by_construction`).
+  bool built_valid(const std::vector<SchemaRef>& parts, const boost::json::value& v, bool by_construction) {
+    if (!by_construction || (audit && audit->never_skip)) return valid_all(parts, v);
+    if (audit) {
+      ++audit->skipped;
+      if (!valid_all(parts, v)) ++audit->wrong;
+    }
+    return true;
+  }
+
+  // Whether every part accepts the JSON type `bit` and has no keyword a built value could miss
+  // whatever its type (the applicators that choose or exclude, enum/const, unevaluated*), the
+  // expansions are whole, and the value stays far within the validator's own work limits.
+  bool constructive_common(const std::vector<SchemaRef>& parts, std::uint8_t bit) const {
+    if (truncated || parts.empty() || parts.size() >= kMaxParts || produced > kBudget) return false;
+    constexpr std::uint32_t kChoosing =
+        has_enum | has_const | has_any_of | has_one_of | has_not | has_if | has_unevaluated;
+    for (SchemaRef p : parts) {
+      if (p->always_false || (p->has & kChoosing)) return false;
+      if (p->type_mask && !(p->type_mask & bit)) return false;
+    }
+    return true;
+  }
+
   // Adds `s` and what it reaches through $ref/allOf to `parts`.
   void expand(SchemaRef s, std::vector<SchemaRef>& parts, int depth = 0) {
-    if (!s || depth > 32 || parts.size() >= kMaxParts) return;
+    if (!s) return;
+    if (depth > 32 || parts.size() >= kMaxParts) {
+      truncated = true;
+      return;
+    }
     if (std::find(parts.begin(), parts.end(), s) != parts.end()) return;
     if (s->pure_ref) {
       expand(s->ref, parts, depth + 1);
@@ -67,21 +105,24 @@ struct Gen {
     for (SchemaRef a : s->all_of) expand(a, parts, depth + 1);
   }
 
+  // `valid`: whether the value returned validates against every part.
   boost::json::value value(const std::vector<SchemaRef>& parts, std::size_t depth, std::string_view hint,
-                           const std::vector<Forced>& forced, std::vector<SchemaRef> done);
+                           const std::vector<Forced>& forced, std::vector<SchemaRef> done, bool& valid);
   // `valid`: whether the value returned validates against every part (by_type checks each candidate).
   boost::json::value by_type(const std::vector<SchemaRef>& parts, std::size_t depth, std::string_view hint,
                              const std::vector<Forced>& forced, bool& valid);
-  boost::json::value object(const std::vector<SchemaRef>& parts, std::size_t depth, const std::vector<Forced>& forced);
-  boost::json::value array(const std::vector<SchemaRef>& parts, std::size_t depth, std::string_view hint);
-  boost::json::value string(const std::vector<SchemaRef>& parts, std::string_view hint);
-  boost::json::value number(const std::vector<SchemaRef>& parts, bool integer, std::string_view hint);
+  boost::json::value object(const std::vector<SchemaRef>& parts, std::size_t depth, const std::vector<Forced>& forced,
+                            bool& valid);
+  boost::json::value array(const std::vector<SchemaRef>& parts, std::size_t depth, std::string_view hint, bool& valid);
+  boost::json::value string(const std::vector<SchemaRef>& parts, std::string_view hint, bool& valid);
+  boost::json::value number(const std::vector<SchemaRef>& parts, bool integer, std::string_view hint, bool& valid);
 
   boost::json::value child(SchemaRef s, std::size_t depth, std::string_view hint,
                            const std::vector<Forced>& forced = {}) {
     std::vector<SchemaRef> parts;
     expand(s, parts);
-    return value(parts, depth, hint, forced, {});
+    bool valid = false;
+    return value(parts, depth, hint, forced, {}, valid);
   }
 };
 
@@ -230,7 +271,8 @@ std::string fit_length(std::string s, std::size_t min, std::size_t max) {
   return s;
 }
 
-boost::json::value Gen::string(const std::vector<SchemaRef>& parts, std::string_view hint) {
+boost::json::value Gen::string(const std::vector<SchemaRef>& parts, std::string_view hint, bool& valid) {
+  valid = false;
   std::size_t min = 0, max = kNoLimit;
   std::string_view pattern, format;
   for (SchemaRef p : parts) {
@@ -245,7 +287,7 @@ boost::json::value Gen::string(const std::vector<SchemaRef>& parts, std::string_
     if (fit) s = fit_length(std::move(s), min, max);
     boost::json::value v(s);
     last = std::move(s);
-    return valid_all(parts, v);
+    return valid = valid_all(parts, v);
   };
   if (!pattern.empty()) {
     // short variants first, then stretched ones when minLength asks for more
@@ -275,7 +317,8 @@ boost::json::value Gen::string(const std::vector<SchemaRef>& parts, std::string_
 
 // --- numbers ---------------------------------------------------------------------------------
 
-boost::json::value Gen::number(const std::vector<SchemaRef>& parts, bool integer, std::string_view hint) {
+boost::json::value Gen::number(const std::vector<SchemaRef>& parts, bool integer, std::string_view hint, bool& valid) {
+  valid = false;
   long double lo = -1e300L, hi = 1e300L;
   bool lo_ex = false, hi_ex = false;
   const Num* mult = nullptr;
@@ -321,7 +364,7 @@ boost::json::value Gen::number(const std::vector<SchemaRef>& parts, bool integer
       v = static_cast<double>(x);
     }
     last = v;
-    return valid_all(parts, v);
+    return valid = valid_all(parts, v);
   };
   // bounds as the candidates must satisfy them
   long double lo_i = lo, hi_i = hi;
@@ -362,7 +405,24 @@ boost::json::value Gen::number(const std::vector<SchemaRef>& parts, bool integer
 
 // --- arrays ----------------------------------------------------------------------------------
 
-boost::json::value Gen::array(const std::vector<SchemaRef>& parts, std::size_t depth, std::string_view hint) {
+// Whether an array built by `array` under `parts` from valid items is valid whatever the items:
+// one `items` schema per part at most, lengths within reach, nothing about distinct or
+// particular items (uniqueItems, contains, tuples).
+bool constructive_array(const std::vector<SchemaRef>& parts) {
+  std::size_t min = 0, max = kNoLimit;
+  for (SchemaRef p : parts) {
+    if (p->unique_items || p->contains || !p->prefix_items.empty()) return false;
+    if (p->items && p->items->always_false) return false;
+    min = std::max(min, p->min_items);
+    max = std::min(max, p->max_items);
+  }
+  return min <= max && min <= kMaxItems;
+}
+
+boost::json::value Gen::array(const std::vector<SchemaRef>& parts, std::size_t depth, std::string_view hint,
+                              bool& valid) {
+  const bool by_construction = constructive_common(parts, type_array) && constructive_array(parts);
+  bool items_valid = true;
   std::size_t min = 0, max = kNoLimit;
   bool unique = false;
   const std::vector<SchemaRef>* prefix = nullptr;
@@ -406,24 +466,34 @@ boost::json::value Gen::array(const std::vector<SchemaRef>& parts, std::size_t d
     if (contains && i < min_contains) expand(contains, ip);
     boost::json::value v;
     bool placed = false;
+    bool v_valid = false;
     for (int attempt = 0; attempt < (unique ? 4 : 1) && !placed; ++attempt) {
-      v = value(ip, depth + 1, hint, {}, {});
+      v = value(ip, depth + 1, hint, {}, {}, v_valid);
       placed = !duplicate(v);
       if (!placed && v.is_string()) {  // distinct strings are easy to make: number them
         boost::json::value numbered(std::string(v.get_string()) + "-" + std::to_string(i));
-        if (!duplicate(numbered) && valid_all(ip, numbered)) v = std::move(numbered), placed = true;
+        if (!duplicate(numbered) && valid_all(ip, numbered)) v = std::move(numbered), placed = true, v_valid = true;
       }
     }
     if (!placed && out.size() >= min) break;  // no more distinct values: stop when allowed
     if (unique) hashes.insert(json_hash(v));
+    items_valid = items_valid && v_valid;
     out.push_back(std::move(v));
   }
-  return out;
+  boost::json::value result(std::move(out));
+  valid = built_valid(parts, result, by_construction && items_valid);
+  return result;
 }
 
 // --- objects ---------------------------------------------------------------------------------
 
-boost::json::value Gen::object(const std::vector<SchemaRef>& parts, std::size_t depth, const std::vector<Forced>& forced) {
+boost::json::value Gen::object(const std::vector<SchemaRef>& parts, std::size_t depth, const std::vector<Forced>& forced,
+                               bool& valid) {
+  // By construction: every member comes from a `properties` schema (or the one
+  // additionalProperties), nothing asks for a count of members, a name pattern, dependencies or
+  // forced values (a discriminator's), and every required member is generated (below).
+  bool by_construction = forced.empty() && constructive_common(parts, type_object);
+  bool members_valid = true;
   struct Prop {
     std::string_view name;
     std::vector<SchemaRef> schemas;
@@ -455,7 +525,15 @@ boost::json::value Gen::object(const std::vector<SchemaRef>& parts, std::size_t 
       else if (!additional) additional = p->additional_properties;
     }
     if (!pattern && !p->pattern_properties.empty() && p->pattern_properties[0].re) pattern = &p->pattern_properties[0];
+    if (!p->pattern_properties.empty() || p->property_names || p->min_properties > 0 ||
+        p->max_properties != kNoLimit || !p->dependent_required.empty() || !p->dependent_schemas.empty())
+      by_construction = false;
   }
+  // additionalProperties judges every member its part does not name: constructive only when the
+  // part names every member generated, or when it is the one schema the extra member comes from
+  std::size_t with_additional = 0;
+  for (SchemaRef p : parts)
+    if (p->additional_properties) ++with_additional;
   for (SchemaRef p : parts)
     for (const auto& r : p->required) {
       Prop* x = find(r.name);
@@ -472,6 +550,16 @@ boost::json::value Gen::object(const std::vector<SchemaRef>& parts, std::size_t 
     }
     return false;
   };
+  if (by_construction && with_additional > 0) {
+    if (props.empty()) {
+      by_construction = with_additional == 1;
+    } else {
+      for (SchemaRef p : parts)
+        if (p->additional_properties)
+          for (const auto& x : props)
+            if (p->find_property(x.name) < 0) by_construction = false;
+    }
+  }
   const bool shallow = depth < opts.max_depth && produced < kBudget;
   boost::json::object out;
   for (const auto& p : props) {
@@ -482,19 +570,27 @@ boost::json::value Gen::object(const std::vector<SchemaRef>& parts, std::size_t 
       out[p.name] = f->value;
       continue;
     }
-    if (excluded(p)) continue;
+    if (excluded(p)) {
+      // the validator excuses a missing required member by its own part's property only
+      if (p.required) by_construction = false;
+      continue;
+    }
     if (!p.required && (!shallow || out.size() >= max_props)) continue;
     std::vector<SchemaRef> ps;
     for (SchemaRef s : p.schemas) expand(s, ps);
     if (ps.empty() && additional) expand(additional, ps);
     // deep and nullable: null ends a recursive chain that `required` would otherwise continue
-    bool nullable = !ps.empty();
-    for (SchemaRef s : ps) nullable = nullable && is_valid(s, boost::json::value(nullptr), opts.direction);
-    if (depth >= opts.max_depth && nullable) {
-      out[p.name] = nullptr;
-      continue;
+    if (depth >= opts.max_depth) {
+      bool nullable = !ps.empty();
+      for (SchemaRef s : ps) nullable = nullable && is_valid(s, boost::json::value(nullptr), opts.direction);
+      if (nullable) {
+        out[p.name] = nullptr;  // valid against every part of ps
+        continue;
+      }
     }
-    out[p.name] = value(ps, depth + 1, p.name, {}, {});
+    bool member_valid = false;
+    out[p.name] = value(ps, depth + 1, p.name, {}, {}, member_valid);
+    members_valid = members_valid && member_valid;
   }
   for (const auto& x : forced)
     if (!out.contains(x.name)) out[x.name] = x.value;
@@ -522,7 +618,9 @@ boost::json::value Gen::object(const std::vector<SchemaRef>& parts, std::size_t 
       break;
     }
     if (out.contains(key)) continue;
-    out[key] = ps.empty() ? boost::json::value("value") : value(ps, depth + 1, key, {}, {});
+    bool member_valid = ps.empty();
+    out[key] = ps.empty() ? boost::json::value("value") : value(ps, depth + 1, key, {}, {}, member_valid);
+    members_valid = members_valid && member_valid;
     --extra_wanted;
   }
   // dependentRequired: bring what present members require
@@ -535,9 +633,12 @@ boost::json::value Gen::object(const std::vector<SchemaRef>& parts, std::size_t 
             std::vector<SchemaRef> ps;
             if (x)
               for (SchemaRef s : x->schemas) expand(s, ps);
-            out[r] = ps.empty() ? boost::json::value("value") : value(ps, depth + 1, r, {}, {});
+            bool member_valid = false;
+            out[r] = ps.empty() ? boost::json::value("value") : value(ps, depth + 1, r, {}, {}, member_valid);
           }
-  return out;
+  boost::json::value result(std::move(out));
+  valid = built_valid(parts, result, by_construction && members_valid);
+  return result;
 }
 
 // --- dispatch --------------------------------------------------------------------------------
@@ -584,45 +685,56 @@ boost::json::value Gen::by_type(const std::vector<SchemaRef>& parts, std::size_t
     if (pick(b) && std::find(order, order + n, b) == order + n) order[n++] = b;
   boost::json::value last;
   for (std::size_t i = 0; i < n; ++i) {
+    // strings and numbers are checked as they are made, objects and arrays where they can fail
     switch (order[i]) {
-      case type_string: last = string(parts, hint); break;
-      case type_integer: last = number(parts, true, hint); break;
-      case type_number: last = number(parts, (mask & type_integer) && !(evidence & has_numeric), hint); break;
-      case type_boolean: last = boost::json::value(rng.below(2) == 0); break;
-      case type_object: last = object(parts, depth, forced); break;
-      case type_array: last = array(parts, depth, hint); break;
-      default: last = nullptr; break;
+      case type_string: last = string(parts, hint, valid); break;
+      case type_integer: last = number(parts, true, hint, valid); break;
+      case type_number: last = number(parts, (mask & type_integer) && !(evidence & has_numeric), hint, valid); break;
+      case type_boolean: last = boost::json::value(rng.below(2) == 0), valid = valid_all(parts, last); break;
+      case type_object: last = object(parts, depth, forced, valid); break;
+      case type_array: last = array(parts, depth, hint, valid); break;
+      default: last = nullptr, valid = valid_all(parts, last); break;
     }
-    if (valid_all(parts, last)) {
-      valid = true;
-      return last;
-    }
+    if (valid) return last;
   }
   return last;
 }
 
 boost::json::value Gen::value(const std::vector<SchemaRef>& parts, std::size_t depth, std::string_view hint,
-                              const std::vector<Forced>& forced, std::vector<SchemaRef> done) {
+                              const std::vector<Forced>& forced, std::vector<SchemaRef> done, bool& valid) {
+  valid = false;
   if (++produced > kHardBudget) return nullptr;
-  if (parts.empty()) return boost::json::value(generic_string(hint, rng));
+  if (parts.empty()) {
+    valid = true;  // nothing to satisfy
+    return boost::json::value(generic_string(hint, rng));
+  }
   for (SchemaRef p : parts)
     if (p->always_false) return nullptr;  // nothing validates: best effort
   if (depth > kHardDepth) return nullptr;
 
   // const, examples, defaults, enums: values the author wrote, when they validate here
   for (SchemaRef p : parts)
-    if (p->const_value) return *p->const_value;
+    if (p->const_value) {
+      valid = valid_all(parts, *p->const_value);
+      return *p->const_value;
+    }
   if (opts.use_examples && forced.empty()) {
     for (SchemaRef p : parts)
       for (const boost::json::value* x : {p->info.example, p->info.default_value})
-        if (x && valid_all(parts, *x)) return *x;
+        if (x && valid_all(parts, *x)) {
+          valid = true;
+          return *x;
+        }
   }
   for (SchemaRef p : parts) {
     if (!p->enum_values || p->enum_values->empty()) continue;
     const auto& e = *p->enum_values;
     std::size_t start = rng.below(e.size());
     for (std::size_t k = 0; k < e.size(); ++k)
-      if (valid_all(parts, e[(start + k) % e.size()])) return e[(start + k) % e.size()];
+      if (valid_all(parts, e[(start + k) % e.size()])) {
+        valid = true;
+        return e[(start + k) % e.size()];
+      }
     return e[start];
   }
 
@@ -637,11 +749,14 @@ boost::json::value Gen::value(const std::vector<SchemaRef>& parts, std::size_t d
     auto attempt = [&](std::initializer_list<SchemaRef> extra, std::vector<Forced> f) -> bool {
       std::vector<SchemaRef> ps = parts;
       for (SchemaRef x : extra) expand(x, ps);
-      boost::json::value v = value(ps, depth, hint, f, done);
-      bool ok = valid_all(parts, v);
+      bool v_valid = false;
+      boost::json::value v = value(ps, depth, hint, f, done, v_valid);
+      // valid against ps, which holds every part, is valid against parts
+      bool ok = v_valid || valid_all(parts, v);
       if (ok || !have_first) {
         first = std::move(v);
         have_first = true;
+        valid = ok;
       }
       return ok;
     };
@@ -664,7 +779,6 @@ boost::json::value Gen::value(const std::vector<SchemaRef>& parts, std::size_t d
   }
 
   // by_type has validated what it returns: a value is checked once per level, not twice
-  bool valid = false;
   boost::json::value v = by_type(parts, depth, hint, forced, valid);
   for (int k = 1; k < kAttempts && produced < kBudget && !valid; ++k)
     v = by_type(parts, depth, hint, forced, valid);
@@ -675,6 +789,12 @@ boost::json::value Gen::value(const std::vector<SchemaRef>& parts, std::size_t d
 
 boost::json::value generate(SchemaRef s, const GenerateOptions& opts) {
   Gen g{opts, Rng{opts.seed * 0x2545F4914F6CDD1DULL + 0x1234567}, 0};
+  return g.child(s, 0, opts.name_hint);
+}
+
+boost::json::value detail::generate_audited(SchemaRef s, const GenerateOptions& opts, GenerateAudit& audit) {
+  Gen g{opts, Rng{opts.seed * 0x2545F4914F6CDD1DULL + 0x1234567}, 0};
+  g.audit = &audit;
   return g.child(s, 0, opts.name_hint);
 }
 
