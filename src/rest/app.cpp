@@ -48,44 +48,9 @@ struct App::Router {
   std::vector<Node> nodes{1};
   std::deque<Route> routes;  // a deque: plans keep their addresses as routes are added
   boost::unordered_flat_map<std::string, std::size_t, PathHash, std::equal_to<>> statics;
-  // With only a few, comparing the path to each is cheaper than hashing it.
-  static constexpr std::size_t few_statics = 8;
-  struct StaticRoute {
-    std::string_view path;  // the route's template, which it owns
-    const Route* route;
-  };
-  std::vector<StaticRoute> static_list;
+  // With only a few, App::handle compares the path to each (cheaper than hashing it).
+  static constexpr std::size_t few_statics = max_fast_routes;
 
-  // Equal paths, compared a word at a time: a path of 8 to 16 bytes is two overlapping 8-byte
-  // words, one of 4 to 7 two overlapping 4-byte words (paths are short; a call to memcmp would
-  // cost more than the comparison).
-  static bool same_path(std::string_view a, std::string_view b) noexcept {
-    const std::size_t n = a.size();
-    if (n != b.size()) return false;
-    const char *p = a.data(), *q = b.data();
-    auto same8 = [](const char* x, const char* y) {
-      std::uint64_t u, v;
-      std::memcpy(&u, x, 8);
-      std::memcpy(&v, y, 8);
-      return u == v;
-    };
-    if (n >= 8) {
-      for (std::size_t i = 0; i + 8 < n; i += 8)
-        if (!same8(p + i, q + i)) return false;
-      return same8(p + n - 8, q + n - 8);
-    }
-    if (n >= 4) {
-      std::uint32_t u, v, w, x;
-      std::memcpy(&u, p, 4);
-      std::memcpy(&v, q, 4);
-      std::memcpy(&w, p + n - 4, 4);
-      std::memcpy(&x, q + n - 4, 4);
-      return u == v && w == x;
-    }
-    for (std::size_t i = 0; i < n; ++i)
-      if (p[i] != q[i]) return false;
-    return true;
-  }
   // The parameter values of a match; only the first (route's parameter count) are written.
   struct Values {
     std::string_view operator[](std::size_t i) const noexcept { return {data[i], size[i]}; }
@@ -136,25 +101,12 @@ struct App::Router {
     if (r.param_names.size() > Context::max_params) throw std::invalid_argument("too many path parameters in " + r.path_template);
     if (nodes[node].route != npos) throw std::invalid_argument("route registered twice: " + r.path_template);
     nodes[node].route = routes.size();
-    if (r.param_names.empty()) {
-      statics.emplace(r.path_template, routes.size());
-      routes.push_back(std::move(r));
-      static_list.push_back({routes.back().path_template, &routes.back()});
-      return;
-    }
+    if (r.param_names.empty()) statics.emplace(r.path_template, routes.size());
     routes.push_back(std::move(r));
   }
 
-  // Finds the route for `path` and the parameter values, in template order.
-  // Inlined into the handler: the few static routes are compared in place, and only a path
-  // that is none of them goes on to the hash table or the trie (match_slow).
-  const Route* match_static(std::string_view path) const {
-    if (statics.size() <= few_statics) {
-      for (const auto& r : static_list)
-        if (same_path(r.path, path)) return r.route;
-    }
-    return nullptr;
-  }
+  // Finds the route for `path` and the parameter values, in template order (App::handle has
+  // tried the few static routes).
   const Route* match_slow(std::string_view path, Values& values) const {
     if (path.empty() || path.front() != '/') return nullptr;
     if (statics.size() > few_statics)
@@ -182,12 +134,35 @@ struct App::Router {
 };
 
 App::App(AppOptions options)
-    : options_(std::move(options)), decorated_(!options_.cors.allowed_origins.empty()), router_(std::make_unique<Router>()) {}
+    : options_(std::move(options)),
+      decorated_(!options_.cors.allowed_origins.empty()),
+      plain_(!decorated_ && options_.trace == TraceMode::off),
+      router_(std::make_unique<Router>()) {}
 
 App::~App() { stop(); }
 
 void App::add_route(std::string_view path_template, Plan plan, Runner run, std::shared_ptr<void> state) {
   router_->add(path_template, std::move(plan), run, std::move(state));
+  const auto& r = router_->routes.back();
+  if (!r.param_names.empty()) return;
+  if (router_->statics.size() > max_fast_routes) {
+    fast_count_ = 0;  // many: the hash table finds them
+    fast_words_ = true;
+    return;
+  }
+  FastRoute f;
+  f.size = r.path_template.size();
+  f.path = r.path_template.data();
+  if (f.size >= 8 && f.size <= 16) {
+    std::memcpy(&f.head, f.path, 8);
+    std::memcpy(&f.tail, f.path + f.size - 8, 8);
+  } else {
+    fast_words_ = false;
+  }
+  f.run = r.run;
+  f.plan = &r.plan;
+  f.state = r.state.get();
+  fast_[fast_count_++] = f;
 }
 
 void App::start() {
@@ -218,15 +193,24 @@ std::string App::describe() const {
 }
 
 void App::handle(const http::Request& request, http::Response& response) {
-  // A static route among a few: its runner is the last call (a jump, no frame here).
-  if (const auto* route = router_->match_static(request.path())) {
-    route->run(*this, route->plan, route->state.get(), nullptr, request, response);
-    return;
+  // One of the few static routes: its runner is the last call (a jump, no frame here).
+  if (fast_words_) {
+    const std::string_view path = request.path();
+    for (const FastRoute *f = fast_.data(), *end = f + fast_count_; f != end; ++f)
+      if (f->size == path.size() && f->same_words(path.data()))
+        return f->run(*this, *f->plan, f->state, nullptr, request, response);
   }
   handle_other(request, response);
 }
 
 void App::handle_other(const http::Request& request, http::Response& response) {
+  if (!fast_words_) {
+    const std::string_view path = request.path();
+    for (std::size_t i = 0; i < fast_count_; ++i) {
+      const FastRoute& f = fast_[i];
+      if (path == std::string_view(f.path, f.size)) return f.run(*this, *f.plan, f.state, nullptr, request, response);
+    }
+  }
   Router::Values values;
   const auto* route = router_->match_slow(request.path(), values);
   if (!route) {

@@ -51,22 +51,17 @@ void Context::destroy_lazy() noexcept {
     auto& o = owned_[--owned_count_];
     o.destroy(o.value);
   }
-  if (has_detail_) {
-    detail_.~basic_string();
-    has_detail_ = false;
-  }
-  if (etag_known_) {
-    etag_.~ETag();
-    etag_known_ = false;
-  }
+  if (made_ & made_detail) detail_.~basic_string();
+  if (made_ & made_etag) etag_.~ETag();
+  made_ &= static_cast<std::uint8_t>(~(made_detail | made_etag));
 }
 
 void Context::set_detail(std::string_view detail) {
-  if (has_detail_) {
+  if (made_ & made_detail) {
     detail_.assign(detail);
   } else {
     new (&detail_) std::string(detail);
-    has_detail_ = true;
+    made_ |= made_detail;
   }
 }
 

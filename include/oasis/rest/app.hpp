@@ -19,6 +19,9 @@
 #include <oasis/rest/resource.hpp>
 #include <oasis/rest/walk.hpp>
 
+#include <array>
+#include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -101,25 +104,54 @@ class App {
   using Runner = void (*)(App&, const Plan&, void* state, const Params*, const http::Request&, http::Response&);
   void add_route(std::string_view path_template, Plan plan, Runner run, std::shared_ptr<void> state);
 
+  // A route's runner. A static route of an App without CORS or a trace (the usual case) builds
+  // the Context and the resource and runs the flow, nothing else; the rest (path parameters,
+  // CORS, the trace) is in run_full, so that the hot path's Context is handed to nothing but
+  // the flow.
   template <class T, class F>
   static void run_made(App& app, const Plan& plan, void* state, const Params* params, const http::Request& request,
                        http::Response& response) {
+    if (params != nullptr || !app.plain_) [[unlikely]]
+      return run_full<T, F>(app, plan, state, params, request, response);
     Context ctx(request, response);
-    app.begin(ctx, params);
+    ctx.set_dependencies(&app.deps_);
     try {
       T res = (*static_cast<F*>(state))(ctx);
-      app.serve(plan, res, ctx);
+      run_flow_for<T>(plan, res, ctx);
     } catch (const std::exception&) {
       failed(response);
     }
   }
   template <class T>
-  static void run_constructed(App& app, const Plan& plan, void*, const Params* params, const http::Request& request,
-                              http::Response& response) {
+  static void run_constructed(App& app, const Plan& plan, void* state, const Params* params,
+                              const http::Request& request, http::Response& response) {
+    if (params != nullptr || !app.plain_) [[unlikely]]
+      return run_full<T, void>(app, plan, state, params, request, response);
+    Context ctx(request, response);
+    ctx.set_dependencies(&app.deps_);
+    try {
+      if constexpr (std::is_constructible_v<T, Context&>) {
+        T res(ctx);
+        run_flow_for<T>(plan, res, ctx);
+      } else {
+        T res;
+        run_flow_for<T>(plan, res, ctx);
+      }
+    } catch (const std::exception&) {
+      failed(response);
+    }
+  }
+  // F: the factory's type, or void to build T by T(Context&) or T().
+  template <class T, class F>
+  [[gnu::noinline]] static void run_full(App& app, const Plan& plan, void* state, const Params* params,
+                                         const http::Request& request, http::Response& response) {
     Context ctx(request, response);
     app.begin(ctx, params);
     try {
-      if constexpr (std::is_constructible_v<T, Context&>) {
+      if constexpr (!std::is_void_v<F>) {
+        T res = (*static_cast<F*>(state))(ctx);
+        app.serve(plan, res, ctx);
+      } else if constexpr (std::is_constructible_v<T, Context&>) {
         T res(ctx);
         app.serve(plan, res, ctx);
       } else {
@@ -157,11 +189,36 @@ class App {
   }
   void serve_decorated(const Plan& plan, Resource& resource, Context& ctx, int (*flow)(const Plan&, Resource&, Context&));
 
+  // A static route among the first few, compared in place: a path of 8 to 16 bytes as two
+  // overlapping 8-byte words (paths are short; a call to memcmp would cost more).
+  struct FastRoute {
+    std::size_t size = 0;
+    std::uint64_t head = 0, tail = 0;  // the first and last 8 bytes, when size is 8 to 16
+    const char* path = nullptr;        // the route's template, which the route owns
+    Runner run = nullptr;
+    const Plan* plan = nullptr;
+    void* state = nullptr;
+    // p: a path of `size` bytes, which is 8 to 16.
+    bool same_words(const char* p) const noexcept {
+      std::uint64_t a, b;
+      std::memcpy(&a, p, 8);
+      std::memcpy(&b, p + size - 8, 8);
+      return a == head && b == tail;
+    }
+  };
+  static constexpr std::size_t max_fast_routes = 8;
+
   struct Router;
   AppOptions options_;
   bool decorated_ = false;  // CORS is on: serve_decorated adds its fields
+  bool plain_ = true;       // neither CORS nor a trace: a static route's runner takes its hot path
   Dependencies deps_;
   std::unique_ptr<Router> router_;
+  // The static routes while there are at most max_fast_routes (none beyond: the router's hash
+  // table then finds them).
+  std::array<FastRoute, max_fast_routes> fast_{};
+  std::size_t fast_count_ = 0;
+  bool fast_words_ = true;  // every fast route's path is 8 to 16 bytes: handle() compares words
 };
 
 }  // namespace oasis::rest

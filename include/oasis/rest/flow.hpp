@@ -185,6 +185,31 @@ constexpr Next resolve(Next n, Callbacks overrides, M m, bool conditional) noexc
   return n;
 }
 
+// How many ends (final statuses, counted once per path) the walk resolved for this resource
+// and method has when unrolled into a tree from B13, capped: a walk.hpp walk with few is
+// inlined whole.
+constexpr std::size_t resolved_ends(Callbacks overrides, M m) noexcept {
+  constexpr std::size_t cap = 1000;
+  std::array<std::size_t, square_count> memo{};  // 0: not counted yet
+  struct Count {
+    Callbacks overrides;
+    M m;
+    std::array<std::size_t, square_count>& memo;
+    constexpr std::size_t operator()(Next n) const {
+      n = resolve(n, overrides, m, false);
+      if (!n.is_square()) return 1;
+      auto i = static_cast<std::size_t>(n.square());
+      if (memo[i] == 0) {
+        const auto& sq = kSquares[i];
+        std::size_t a = (*this)(sq.on_true), b = (*this)(sq.on_false);
+        memo[i] = a + b < cap ? a + b : cap;
+      }
+      return memo[i];
+    }
+  };
+  return Count{overrides, m, memo}(Next(Square::b13));
+}
+
 }  // namespace detail
 
 std::span<const SquareInfo> squares() noexcept;

@@ -156,7 +156,7 @@ class Context {
   Context(const http::Request& request, http::Response& response) noexcept
       : request_(request), response_(response) {}
   ~Context() {
-    if (owned_count_ != 0 || has_detail_ || etag_known_) destroy_lazy();
+    if (owned_count_ != 0 || (made_ & (made_detail | made_etag)) != 0) destroy_lazy();
   }
   Context(const Context&) = delete;
   Context& operator=(const Context&) = delete;
@@ -178,18 +178,22 @@ class Context {
   }
 
   // The outcome of negotiation (empty before the flow has decided, or when not negotiated).
-  std::string_view media_type() const noexcept { return media_type_; }
-  std::string_view language() const noexcept { return language_; }
-  std::string_view charset() const noexcept { return charset_; }
-  std::string_view encoding() const noexcept { return encoding_; }
+  std::string_view media_type() const noexcept { return chosen(chose_media_type, media_type_); }
+  std::string_view language() const noexcept { return chosen(chose_language, language_); }
+  std::string_view charset() const noexcept { return chosen(chose_charset, charset_); }
+  std::string_view encoding() const noexcept {
+    return (chose_ & chose_encoding) != 0 ? encoding_ : std::string_view("identity");
+  }
   // The accepted media type the request body matched (PUT/POST), for from_body.
-  std::string_view content_type() const noexcept { return content_type_; }
+  std::string_view content_type() const noexcept { return chosen(chose_content_type, content_type_); }
 
   // Ends the flow now with this status; `detail` goes into the problem body of an error.
   void halt(int status, std::string_view detail = {});
   // Explains the error the flow is about to produce (e.g. from malformed_request).
   void set_detail(std::string_view detail);
-  std::string_view detail() const noexcept { return has_detail_ ? std::string_view(detail_) : std::string_view(); }
+  std::string_view detail() const noexcept {
+    return (made_ & made_detail) != 0 ? std::string_view(detail_) : std::string_view();
+  }
   bool halted() const noexcept { return halt_status_ != 0; }
   int halt_status() const noexcept { return halt_status_; }
 
@@ -218,46 +222,58 @@ class Context {
   // Destroys the per-request dependencies, and detail_ and etag_ if they were made.
   void destroy_lazy() noexcept;
 
+  // What negotiation chose (bits of chose_): a field is written only when its bit is set, so
+  // a Context starts with none of them initialised.
+  enum : std::uint8_t {
+    chose_media_type = 1,
+    chose_language = 2,
+    chose_charset = 4,
+    chose_encoding = 8,
+    chose_content_type = 16,
+  };
+  // The dimensions negotiated among more than one alternative (bits of vary_): Vary names them.
+  // vary_negotiated: negotiation began (C3) for a resource with its own variances.
+  enum : std::uint8_t { vary_accept = 1, vary_language = 2, vary_charset = 4, vary_encoding = 8, vary_negotiated = 16 };
+  // What was computed or constructed on first use (bits of made_).
+  enum : std::uint8_t { made_etag = 1, made_last_modified = 2, made_detail = 4 };
+  std::string_view chosen(std::uint8_t bit, const std::string_view& v) const noexcept {
+    return (chose_ & bit) != 0 ? v : std::string_view();
+  }
+
+  // Set by every constructor; the rest is written on first use.
   const http::Request& request_;
   http::Response& response_;
-  // Left uninitialised (a union member is not default-initialised): only the first
-  // param_count_ entries are ever written or read, and a Context is built for every request.
-  union {
-    PathParam params_[max_params];
-  };
-  std::size_t param_count_ = 0;
-
-  std::string_view media_type_, language_, charset_, encoding_ = "identity", content_type_;
-  // How many alternatives each negotiation had (only "more than one" matters: Vary).
-  std::uint32_t provided_types_ = 0, provided_languages_ = 0, provided_charsets_ = 0, provided_encodings_ = 0;
-
-  // The flags and small fields every request sets, side by side so that they are cleared in
-  // a store or two.
+  Dependencies* deps_ = nullptr;
+  // The small fields every request starts from, side by side so that they are cleared in one
+  // or two stores.
   int halt_status_ = 0;
-  bool negotiated_ = false;
-  bool etag_known_ = false, last_modified_known_ = false;  // computed once per request on first use
-  bool has_detail_ = false;
+  std::uint8_t chose_ = 0, vary_ = 0, made_ = 0;
   bool redirect_ = false;
   bool tracing_ = false;
   std::uint8_t trace_len_ = 0;
+  std::uint8_t param_count_ = 0;
+  std::uint8_t owned_count_ = 0;
 
-  // Constructed on first use (most requests need neither): etag_ once etag_known_, detail_
-  // once has_detail_. Union members are not constructed with the Context.
+  // Union members are neither initialised nor destroyed with the Context: each is written
+  // when its bit above is set (or, for params_, trace_ and owned_, up to its count) and read
+  // only then.
+  union { std::string_view media_type_; };
+  union { std::string_view language_; };
+  union { std::string_view charset_; };
+  union { std::string_view encoding_; };
+  union { std::string_view content_type_; };
   union { ETag etag_; };
   union { std::string detail_; };
-  std::optional<Time> last_modified_;
-
-  std::array<std::uint8_t, max_trace> trace_;  // read only up to trace_len_
-
-  Dependencies* deps_ = nullptr;
+  union { std::optional<Time> last_modified_; };
+  union { PathParam params_[max_params]; };
+  union { std::array<std::uint8_t, max_trace> trace_; };
   // Per-request dependency values, destroyed in reverse order of creation.
   struct Owned {
     std::size_t entry;
     void* value;
     void (*destroy)(void*);
   };
-  std::array<Owned, 8> owned_;  // read only up to owned_count_
-  std::size_t owned_count_ = 0;
+  union { std::array<Owned, 8> owned_; };
 };
 
 // The base of every resource. Override what the resource knows; the rest keeps webmachine's

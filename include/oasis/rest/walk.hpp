@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstring>
 #include <new>
 #include <optional>
 #include <span>
@@ -23,7 +24,7 @@
 namespace oasis::rest::detail {
 
 // Whether a response already has a field, without scanning an empty header block.
-inline bool has_field(const http::Response& res, std::string_view name) {
+[[gnu::always_inline]] inline bool has_field(const http::Response& res, std::string_view name) {
   return !res.header_block().empty() && res.has_header(name);
 }
 
@@ -54,58 +55,98 @@ struct FlowWalk {
   Context& c;
   const Plan& plan;
   const http::Headers& h;  // the request's, indexed by the parser
-  // Written by the square that asks (C3, D4, E5, F6, H11, L14) before any square reads them,
-  // so left uninitialised (union members are not default-initialised): most requests never
-  // reach the squares that would read them.
-  union { std::span<const std::string_view> types; };
+  // Written by the square that asks (C3, D4, E5, F6, H11, L14) before any square reads them.
+  // Plain members, so that a walk inlined whole keeps them in registers (the compiler drops
+  // the initial values no square reads).
+  std::span<const std::string_view> types;
+  // Read only after the square that writes them, so left uninitialised (union members are not
+  // default-initialised).
   union { std::span<const std::string_view> languages; };
   union { std::span<const std::string_view> charsets; };
   union { std::span<const std::string_view> encodings; };
   union { Time unmodified_since; };
   union { Time modified_since; };
+  // The request's method, and what this walk negotiated (also recorded in the Context, for the
+  // resource and for a finish out of line): kept here, they stay in registers across the
+  // resource's calls, so finish_as() inlined after the resolved walk folds its tests on them.
+  const M meth;
+  std::uint8_t vary = 0;
+  std::string_view media;
 
   FlowWalk(T& resource, Context& ctx, const Plan& p) noexcept
-      : r(resource), c(ctx), plan(p), h(ctx.request_.headers()) {}
+      : r(resource), c(ctx), plan(p), h(ctx.request_.headers()), meth(ctx.method()) {}
+  // A walk resuming what another recorded in the Context (a finish out of line).
+  struct Resume {};
+  FlowWalk(T& resource, Context& ctx, const Plan& p, Resume) noexcept
+      : FlowWalk(resource, ctx, p) {
+    vary = ctx.vary_;
+    media = ctx.media_type();
+  }
 
   // The walk of a request without conditional fields and without a trace, for method m: the
   // same table the plan holds for it (plan.unconditional, compiled from the same callbacks by
   // the same detail::resolve), resolved here at compile time, so each square's exits are
-  // direct calls to the next square and the compiler folds the chain into straight code.
+  // direct calls to the next square and the compiler folds the chain into straight code. Each
+  // final status is finished where the walk reaches it: a 200 to GET or HEAD in place, with
+  // every test finish_as() makes on the status folded; any other status, or a halt, out of line.
   template <M m, std::uint16_t at>
-  int walk_resolved() {
+  [[gnu::always_inline]] int step() {
     constexpr Next n = Next::from_raw(at);
     if constexpr (!n.is_square()) {
-      return n.status_code();
+      if constexpr (n.status_code() == 200 && (m == M::GET || m == M::HEAD))
+        return finish_as(200, m);
+      else
+        return finish_out(r, c, plan, n.status_code());
     } else {
       constexpr Callbacks overrides = overridden_callbacks<T>();
       constexpr const SquareInfo& sq = detail::kSquares[static_cast<std::size_t>(n.square())];
       constexpr Next yes_exit = detail::resolve(sq.on_true, overrides, m, false);
       constexpr Next no_exit = detail::resolve(sq.on_false, overrides, m, false);
       const bool yes = decide_at<n.square()>();
-      if (c.halt_status_ != 0) return c.halt_status_;
-      return yes ? walk_resolved<m, yes_exit.raw()>() : walk_resolved<m, no_exit.raw()>();
+      if (c.halt_status_ != 0) [[unlikely]]
+        return finish_out(r, c, plan, c.halt_status_);
+      return yes ? next<m, yes_exit.raw()>() : next<m, no_exit.raw()>();
     }
   }
-  template <M m>
-  int walk_resolved() {
-    constexpr Next start = detail::resolve(Next(S::b13), overridden_callbacks<T>(), m, false);
-    return walk_resolved<m, start.raw()>();
+  // A resource whose resolved walk has few ends (a plain GET resource: C3, C4, O18) gets it
+  // as straight code in its runner; a larger one as one function per square it reaches, so
+  // that the unrolled paths do not multiply the code.
+  template <M m, std::uint16_t at>
+  [[gnu::always_inline]] int next() {
+    if constexpr (detail::resolved_ends(overridden_callbacks<T>(), m) <= inline_ends) return step<m, at>();
+    else return step_outline<m, at>();
+  }
+  template <M m, std::uint16_t at>
+  int step_outline() {
+    return step<m, at>();
+  }
+  static constexpr std::size_t inline_ends = 6;
+
+  // Inlined where the App runs a route of this type, so that a plain GET costs no call into
+  // the flow: the walk resolved at compile time for GET and HEAD, the plan's tables otherwise.
+  [[gnu::always_inline]] static int run(const Plan& plan, T& resource, Context& ctx) {
+    if constexpr (!generic) {
+      if (!ctx.tracing_ && (ctx.request_.headers().known_fields() & conditional_fields) == 0) {
+        constexpr std::uint16_t start = detail::resolve(Next(S::b13), overridden_callbacks<T>(), M::GET, false).raw();
+        constexpr std::uint16_t head_start =
+            detail::resolve(Next(S::b13), overridden_callbacks<T>(), M::HEAD, false).raw();
+        const M m = ctx.method();
+        if (m == M::GET) return FlowWalk(resource, ctx, plan).template next<M::GET, start>();
+        if (m == M::HEAD) return FlowWalk(resource, ctx, plan).template next<M::HEAD, head_start>();
+      }
+    }
+    return run_table(plan, resource, ctx);
   }
 
-  // Inlined where the App runs a route of this type, with finish() and the squares a plain GET
-  // asks (C3, C4, O18), so that such a request costs one call into the resource's own code.
-  [[gnu::always_inline]] static int run(const Plan& plan, T& resource, Context& ctx) {
+  // Every other request: the plan's tables, then finish_as().
+  [[gnu::noinline]] static int run_table(const Plan& plan, T& resource, Context& ctx) {
     FlowWalk f(resource, ctx, plan);
-    int status;
-    // GET and HEAD, the requests most often made, take the walk resolved at compile time.
-    if (!generic && !ctx.tracing_ && (f.h.known_fields() & conditional_fields) == 0 && ctx.method() == M::GET)
-      status = f.template walk_resolved<M::GET>();
-    else if (!generic && !ctx.tracing_ && (f.h.known_fields() & conditional_fields) == 0 && ctx.method() == M::HEAD)
-      status = f.template walk_resolved<M::HEAD>();
-    else
-      status = f.walk_table();
-    f.finish(status);
-    return ctx.response_.status();
+    return f.finish_as(f.walk_table(), ctx.method());
+  }
+  // Finishes a status the resolved walk reached (or a halt) out of the hot path.
+  [[gnu::noinline]] static int finish_out(T& resource, Context& ctx, const Plan& plan, int status) {
+    FlowWalk f(resource, ctx, plan, Resume{});
+    return f.finish_as(status, ctx.method());
   }
 
   // The walk through the plan's tables, one square at a time.
@@ -136,26 +177,40 @@ struct FlowWalk {
     if constexpr (generic) return (plan.overrides & cbks) != 0;
     else return (overridden_callbacks<T>() & cbks) != 0;
   }
-  M method() const noexcept { return c.method(); }
-  std::string_view header(K f) const noexcept { return h.get(f); }
+  M method() const noexcept { return meth; }
+  // Inlined whole (the engine's lookup is an index and a load).
+  [[gnu::always_inline, gnu::flatten]] std::string_view header(K f) const noexcept { return h.get(f); }
   bool has_header(K f) const noexcept { return h.has(f); }
 
   const ETag& etag() {
-    if (!c.etag_known_) {
+    if (!(c.made_ & Context::made_etag)) {
       if (calls(Callback::generate_etag))
         new (&c.etag_) ETag(OASIS_REST_CB(generate_etag)(c));
       else
         new (&c.etag_) ETag();
-      c.etag_known_ = true;
+      c.made_ |= Context::made_etag;
     }
     return c.etag_;
   }
   const std::optional<Time>& last_modified() {
-    if (!c.last_modified_known_) {
-      if (calls(Callback::last_modified)) c.last_modified_ = OASIS_REST_CB(last_modified)(c);
-      c.last_modified_known_ = true;
+    if (!(c.made_ & Context::made_last_modified)) {
+      if (calls(Callback::last_modified))
+        new (&c.last_modified_) std::optional<Time>(OASIS_REST_CB(last_modified)(c));
+      else
+        new (&c.last_modified_) std::optional<Time>();
+      c.made_ |= Context::made_last_modified;
     }
     return c.last_modified_;
+  }
+  // Records what negotiation chose.
+  void choose(std::uint8_t bit, std::string_view& field, std::string_view v) noexcept {
+    field = v;
+    c.chose_ |= bit;
+    if (bit == Context::chose_media_type) media = v;
+  }
+  void add_variance(std::uint8_t bit) noexcept {
+    vary |= bit;
+    c.vary_ |= bit;
   }
 
   // The accept step of P3, O14 and N11: the request body must be of an accepted type.
@@ -165,7 +220,7 @@ struct FlowWalk {
     if (ct.empty()) ct = "application/octet-stream";  // RFC 9110 §8.3: what a recipient may assume
     for (auto t : accepted) {
       if (media_type_matches(ct, t)) {
-        c.content_type_ = t;
+        choose(Context::chose_content_type, c.content_type_, t);
         OASIS_REST_CB(from_body)(c);
         return;
       }
@@ -208,31 +263,32 @@ struct FlowWalk {
   // "Accept exists?" — without one, the first type provided is the answer.
   [[gnu::always_inline]] bool c3() {
     types = OASIS_REST_CB(content_types_provided)(c);
-    c.provided_types_ = static_cast<std::uint32_t>(types.size());
-    c.negotiated_ = true;
+    if (types.size() > 1) add_variance(Context::vary_accept);
+    // Vary names the resource's own variances only once negotiation has begun.
+    if (calls(Callback::variances)) add_variance(Context::vary_negotiated);
     if (has_header(K::accept)) return true;
-    if (!types.empty()) c.media_type_ = types[0];
+    if (!types.empty()) choose(Context::chose_media_type, c.media_type_, types[0]);
     return false;
   }
   // "Acceptable media type available?"
   [[gnu::always_inline]] bool c4() {
     // What most clients send: everything equally welcome, so the resource's first type wins.
     auto accept = header(K::accept);
-    if (accept.size() == 3 && accept[0] == '*' && accept[1] == '/' && accept[2] == '*' && !types.empty()) {
-      c.media_type_ = types[0];
+    if (accept.size() == 3 && std::memcmp(accept.data(), "*/*", 3) == 0 && !types.empty()) {
+      choose(Context::chose_media_type, c.media_type_, types[0]);
       return true;
     }
-    auto i = choose_media_type(types, header(K::accept));
+    auto i = choose_media_type(types, accept);
     if (i == no_choice) return false;
-    c.media_type_ = types[i];
+    choose(Context::chose_media_type, c.media_type_, types[i]);
     return true;
   }
   // "Accept-Language exists?"
   bool d4() {
     languages = OASIS_REST_CB(languages_provided)(c);
-    c.provided_languages_ = static_cast<std::uint32_t>(languages.size());
+    if (languages.size() > 1) add_variance(Context::vary_language);
     if (has_header(K::accept_language)) return true;
-    if (!languages.empty()) c.language_ = languages[0];
+    if (!languages.empty()) choose(Context::chose_language, c.language_, languages[0]);
     return false;
   }
   // "Acceptable language available?" — a resource without languages accepts any.
@@ -240,15 +296,15 @@ struct FlowWalk {
     if (languages.empty()) return true;
     auto i = choose_language(languages, header(K::accept_language));
     if (i == no_choice) return false;
-    c.language_ = languages[i];
+    choose(Context::chose_language, c.language_, languages[i]);
     return true;
   }
   // "Accept-Charset exists?"
   bool e5() {
     charsets = OASIS_REST_CB(charsets_provided)(c);
-    c.provided_charsets_ = static_cast<std::uint32_t>(charsets.size());
+    if (charsets.size() > 1) add_variance(Context::vary_charset);
     if (has_header(K::accept_charset)) return true;
-    if (!charsets.empty()) c.charset_ = charsets[0];
+    if (!charsets.empty()) choose(Context::chose_charset, c.charset_, charsets[0]);
     return false;
   }
   // "Acceptable charset available?" — a resource without charsets accepts any.
@@ -256,22 +312,22 @@ struct FlowWalk {
     if (charsets.empty()) return true;
     auto i = choose_charset(charsets, header(K::accept_charset));
     if (i == no_choice) return false;
-    c.charset_ = charsets[i];
+    choose(Context::chose_charset, c.charset_, charsets[i]);
     return true;
   }
   // "Accept-Encoding exists?"
   bool f6() {
     encodings = OASIS_REST_CB(encodings_provided)(c);
-    c.provided_encodings_ = static_cast<std::uint32_t>(encodings.size());
+    if (encodings.size() > 1) add_variance(Context::vary_encoding);
     if (has_header(K::accept_encoding)) return true;
-    if (!encodings.empty()) c.encoding_ = encodings[0];
+    if (!encodings.empty()) choose(Context::chose_encoding, c.encoding_, encodings[0]);
     return false;
   }
   // "Acceptable encoding available?"
   bool f7() {
     auto i = choose_encoding(encodings, header(K::accept_encoding));
     if (i == no_choice) return false;
-    c.encoding_ = encodings[i];
+    choose(Context::chose_encoding, c.encoding_, encodings[i]);
     return true;
   }
   // "Resource exists?"
@@ -537,8 +593,10 @@ struct FlowWalk {
     else return false;
   }
 
-  // What every answer gets once the walk has reached a status.
-  [[gnu::always_inline]] void finish(int status) {
+  // What every answer gets once the walk has reached a status (m: the request's method);
+  // returns the final status (a range may make a 200 a 206 or 416). Inlined with a constant
+  // status and method where the resolved walk ends, so its tests fold.
+  [[gnu::always_inline]] int finish_as(int status, M m) {
     auto& res = c.response_;
     res.status(status);
     if (status == 304) {
@@ -551,54 +609,58 @@ struct FlowWalk {
     }
     // A square a resource does not override leaves its choice at the Context's default (no
     // language, no charset, identity), so those tests fold away for its type.
-    if (c.negotiated_ && (c.provided_types_ > 1 || (calls(Callback::languages_provided) && c.provided_languages_ > 1) ||
-                          (calls(Callback::charsets_provided) && c.provided_charsets_ > 1) ||
-                          (calls(Callback::encodings_provided) && c.provided_encodings_ > 1) || calls(Callback::variances)))
-      add_vary();
-    if (status == 200 && method() == M::GET && calls(Callback::ranges_provided) && OASIS_REST_CB(ranges_provided)(c))
+    // Only a dimension negotiated among alternatives sets a bit of vary_ (a square the type
+    // does not override sets none, so for most types this is one test).
+    if (vary != 0) add_vary(r, c, plan);
+    if (status == 200 && m == M::GET && calls(Callback::ranges_provided) && OASIS_REST_CB(ranges_provided)(c))
       status = apply_range();
     if (status >= 400) {
       if (res.body().empty()) {
         Problem p{status, http::reason_phrase(status), c.detail()};
         OASIS_REST_CB(error_body)(c, p);
       }
-      return;
+      return status;
     }
     if (status == 204 || status == 304) {
       res.body(std::string_view{});
-      return;
+      return status;
     }
-    if (!res.body().empty() && !c.media_type_.empty() && !has_field(res, "Content-Type")) {
-      if (!calls(Callback::charsets_provided) || c.charset_.empty()) {
-        res.header("Content-Type", c.media_type_);
+    if (!media.empty() && !res.body().empty() && !has_field(res, "Content-Type")) {
+      if (!calls(Callback::charsets_provided) || c.charset().empty()) {
+        res.header("Content-Type", media);
       } else {
         std::string ct;
-        ct.reserve(c.media_type_.size() + c.charset_.size() + 10);
-        ct.append(c.media_type_).append("; charset=").append(c.charset_);
+        ct.reserve(media.size() + c.charset_.size() + 10);
+        ct.append(media).append("; charset=").append(c.charset_);
         res.header("Content-Type", ct);
       }
     }
-    if (calls(Callback::languages_provided) && !c.language_.empty() && !res.body().empty())
+    if (calls(Callback::languages_provided) && !c.language().empty() && !res.body().empty())
       res.header("Content-Language", c.language_);
-    if (calls(Callback::encodings_provided) && c.provided_encodings_ != 0 && !c.encoding_.empty() &&
+    if (calls(Callback::encodings_provided) && (c.chose_ & Context::chose_encoding) != 0 && !c.encoding_.empty() &&
         c.encoding_ != "identity") {
       res.header("Content-Encoding", c.encoding_);
       res.compress(false);  // the resource encoded the body itself
     }
+    return status;
   }
 
-  // Only called when something was chosen among alternatives.
+  // Only called when something was chosen among alternatives. Static, so that the walk that
+  // calls it is not handed out of line.
+  [[gnu::noinline]] static void add_vary(T& resource, Context& ctx, const Plan& plan) {
+    FlowWalk(resource, ctx, plan).add_vary();
+  }
   void add_vary() {
     std::string vary;
     auto add = [&](std::string_view name) {
       if (!vary.empty()) vary += ", ";
       vary += name;
     };
-    if (c.provided_types_ > 1) add("Accept");
-    if (c.provided_languages_ > 1) add("Accept-Language");
-    if (c.provided_charsets_ > 1) add("Accept-Charset");
-    if (c.provided_encodings_ > 1) add("Accept-Encoding");
-    if (calls(Callback::variances))
+    if (c.vary_ & Context::vary_accept) add("Accept");
+    if (c.vary_ & Context::vary_language) add("Accept-Language");
+    if (c.vary_ & Context::vary_charset) add("Accept-Charset");
+    if (c.vary_ & Context::vary_encoding) add("Accept-Encoding");
+    if (calls(Callback::variances) && (c.vary_ & Context::vary_negotiated))
       for (auto v : OASIS_REST_CB(variances)(c)) add(v);
     if (!vary.empty()) c.response_.header("Vary", vary);
   }
