@@ -14,6 +14,9 @@
 #include "generate_audit.hpp"
 #include "pattern_gen.hpp"
 
+#include <boost/container/small_vector.hpp>
+#include <boost/unordered/unordered_flat_map.hpp>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -457,13 +460,20 @@ boost::json::value Gen::array(const std::vector<SchemaRef>& parts, std::size_t d
       if (json_equal(e, v)) return true;
     return false;
   };
+  out.reserve(want);
+  std::vector<SchemaRef> own;  // an item's parts when they are not item_parts'
   for (std::size_t i = 0; i < want; ++i) {
-    std::vector<SchemaRef> ip;
-    if (prefix && i < prefix->size())
-      expand((*prefix)[i], ip);
-    else
-      ip = item_parts;
-    if (contains && i < min_contains) expand(contains, ip);
+    const std::vector<SchemaRef>* ipp = &item_parts;
+    if ((prefix && i < prefix->size()) || (contains && i < min_contains)) {
+      own.clear();
+      if (prefix && i < prefix->size())
+        expand((*prefix)[i], own);
+      else
+        own = item_parts;
+      if (contains && i < min_contains) expand(contains, own);
+      ipp = &own;
+    }
+    const std::vector<SchemaRef>& ip = *ipp;
     boost::json::value v;
     bool placed = false;
     bool v_valid = false;
@@ -496,14 +506,32 @@ boost::json::value Gen::object(const std::vector<SchemaRef>& parts, std::size_t 
   bool members_valid = true;
   struct Prop {
     std::string_view name;
-    std::vector<SchemaRef> schemas;
+    boost::container::small_vector<SchemaRef, 2> schemas;  // one per part naming it; mostly one
     bool required = false;
   };
   std::vector<Prop> props;
+  std::size_t declared = 0;
+  for (SchemaRef p : parts) declared += p->properties.size();
+  props.reserve(declared);
+  // names → index in props, once there are enough members for a scan to cost more
+  boost::unordered_flat_map<std::string_view, std::uint32_t> index;
   auto find = [&](std::string_view name) -> Prop* {
+    if (!index.empty()) {
+      auto it = index.find(name);
+      return it == index.end() ? nullptr : &props[it->second];
+    }
     for (auto& p : props)
       if (p.name == name) return &p;
     return nullptr;
+  };
+  auto add = [&](std::string_view name) -> Prop* {
+    props.push_back({name, {}, false});
+    if (!index.empty()) {
+      index.emplace(name, static_cast<std::uint32_t>(props.size() - 1));
+    } else if (props.size() > 8) {
+      for (std::size_t i = 0; i < props.size(); ++i) index.emplace(props[i].name, static_cast<std::uint32_t>(i));
+    }
+    return &props.back();
   };
   std::size_t min_props = 0, max_props = kNoLimit;
   SchemaRef additional = nullptr;
@@ -511,11 +539,9 @@ boost::json::value Gen::object(const std::vector<SchemaRef>& parts, std::size_t 
   const PatternEntry* pattern = nullptr;
   for (SchemaRef p : parts) {
     for (const auto& e : p->properties) {
-      Prop* x = find(e.name);
-      if (!x) {
-        props.push_back({e.name, {}, false});
-        x = &props.back();
-      }
+      // the first part's names are distinct already: nothing to look up
+      Prop* x = p == parts.front() ? nullptr : find(e.name);
+      if (!x) x = add(e.name);
       x->schemas.push_back(e.schema);
     }
     min_props = std::max(min_props, p->min_properties);
@@ -537,10 +563,7 @@ boost::json::value Gen::object(const std::vector<SchemaRef>& parts, std::size_t 
   for (SchemaRef p : parts)
     for (const auto& r : p->required) {
       Prop* x = find(r.name);
-      if (!x) {
-        props.push_back({r.name, {}, false});
-        x = &props.back();
-      }
+      if (!x) x = add(r.name);
       x->required = true;
     }
   auto excluded = [&](const Prop& p) {
@@ -561,13 +584,13 @@ boost::json::value Gen::object(const std::vector<SchemaRef>& parts, std::size_t 
     }
   }
   const bool shallow = depth < opts.max_depth && produced < kBudget;
-  boost::json::object out;
+  boost::json::object out(props.size() + forced.size());
   for (const auto& p : props) {
     const Forced* f = nullptr;
     for (const auto& x : forced)
       if (x.name == p.name) f = &x;
     if (f) {
-      out[p.name] = f->value;
+      out.emplace(p.name, f->value);
       continue;
     }
     if (excluded(p)) {
@@ -584,12 +607,12 @@ boost::json::value Gen::object(const std::vector<SchemaRef>& parts, std::size_t 
       bool nullable = !ps.empty();
       for (SchemaRef s : ps) nullable = nullable && is_valid(s, boost::json::value(nullptr), opts.direction);
       if (nullable) {
-        out[p.name] = nullptr;  // valid against every part of ps
+        out.emplace(p.name, nullptr);  // valid against every part of ps
         continue;
       }
     }
     bool member_valid = false;
-    out[p.name] = value(ps, depth + 1, p.name, {}, {}, member_valid);
+    out.emplace(p.name, value(ps, depth + 1, p.name, {}, {}, member_valid));
     members_valid = members_valid && member_valid;
   }
   for (const auto& x : forced)
