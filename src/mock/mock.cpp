@@ -193,6 +193,19 @@ struct Mock::Impl {
     return s;
   }
 
+  // Whether every answer of `op` is made of stored items, so that its generated body would be
+  // thrown away (see plan): a GET of an item, or of a collection whose success body is a bare
+  // array of the item schema.
+  static bool answers_stored_only(const spec::Operation& op, const Plan& p) {
+    if (op.method != http::Method::GET) return false;
+    if (p.role == Role::item) return true;
+    if (p.role != Role::collection || !p.media || !p.item_schema) return false;
+    schema::SchemaRef s = schema::resolve(p.media->schema);
+    schema::SchemaRef elements = array_items(s);
+    return s && (schema::info(s).types & schema::type_array) && elements &&
+           schema::resolve(elements) == schema::resolve(p.item_schema);
+  }
+
   void plan(const spec::Operation& op, Plan& p) {
     p.role = topology.role_of(op.path);
     if (p.role == Role::collection) p.collection = topology.collection_at(op.path);
@@ -238,10 +251,14 @@ struct Mock::Impl {
     if (chosen) p.media = pick_media(chosen->content);
     if (p.media && json_media(p.media->type) && p.media->type != "*/*") p.content_type = p.media->type;
     if (p.media && p.media->schema) {
-      schema::GenerateOptions g;
-      g.seed = hash_of(op.pointer, opt.seed);
-      p.generated_value = schema::generate(p.media->schema, g);
       p.has_generated = true;
+      // Generated unless no answer can use it: an item's GET answers what is stored (or 404),
+      // and a bare list of items the item schema describes answers the stored items alone.
+      if (!answers_stored_only(op, p)) {
+        schema::GenerateOptions g;
+        g.seed = hash_of(op.pointer, opt.seed);
+        p.generated_value = schema::generate(p.media->schema, g);
+      }
     }
     // A list of elements the item schema does not describe.
     if (p.role == Role::collection && op.method == http::Method::GET && p.media) {
