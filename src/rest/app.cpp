@@ -141,10 +141,12 @@ App::App(AppOptions options)
 
 App::~App() { stop(); }
 
-void App::add_route(std::string_view path_template, Plan plan, Runner run, std::shared_ptr<void> state) {
-  router_->add(path_template, std::move(plan), run, std::move(state));
-  const auto& r = router_->routes.back();
+void App::add_route(std::string_view path_template, Plan plan, Runner plain, Runner full, std::shared_ptr<void> state) {
+  router_->add(path_template, std::move(plan), full, std::move(state));
+  // The plain runner takes no parameters and adds no CORS or trace.
+  auto& r = router_->routes.back();
   if (!r.param_names.empty()) return;
+  if (plain_) r.run = plain;
   if (router_->statics.size() > max_fast_routes) {
     fast_count_ = 0;  // many: the hash table finds them
     fast_words_ = true;

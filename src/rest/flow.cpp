@@ -100,7 +100,8 @@ int run_flow(const Plan& plan, Resource& resource, Context& ctx) { return run_fl
 
 std::string trace_string(const Context& ctx) {
   std::string s;
-  for (std::size_t i = 0; i < ctx.trace_len_; ++i) {
+  const std::size_t n = ctx.tracing_ ? ctx.trace_len_ : 0;
+  for (std::size_t i = 0; i < n; ++i) {
     if (i) s += ',';
     s += to_string(static_cast<Square>(ctx.trace_[i]));
   }

@@ -47,13 +47,14 @@ void write_problem(http::Response& response, const Problem& p) {
 // --- Context ---------------------------------------------------------------------------------
 
 void Context::destroy_lazy() noexcept {
-  while (owned_count_ > 0) {
-    auto& o = owned_[--owned_count_];
-    o.destroy(o.value);
-  }
+  if (made_ & made_owned)
+    while (owned_count_ > 0) {
+      auto& o = owned_[--owned_count_];
+      o.destroy(o.value);
+    }
   if (made_ & made_detail) detail_.~basic_string();
   if (made_ & made_etag) etag_.~ETag();
-  made_ &= static_cast<std::uint8_t>(~(made_detail | made_etag));
+  made_ &= static_cast<std::uint8_t>(~(made_owned | made_detail | made_etag));
 }
 
 void Context::set_detail(std::string_view detail) {
@@ -76,7 +77,7 @@ void Context::bind_param(std::string_view name, std::string_view value) noexcept
 }
 
 void Context::halt(int status, std::string_view detail) {
-  halt_status_ = (status >= 100 && status <= 599) ? status : 500;
+  halt_status_ = static_cast<std::uint16_t>((status >= 100 && status <= 599) ? status : 500);
   if (!detail.empty()) set_detail(detail);
 }
 
@@ -96,6 +97,10 @@ void* Context::resolve(const void* type, std::string_view name) {
   if (!deps_) throw std::out_of_range("no dependencies are bound to this request");
   auto entry = deps_->find_or_throw(type, name);
   if (!deps_->per_request(entry)) return deps_->application_value(entry);
+  if (!(made_ & made_owned)) {
+    owned_count_ = 0;
+    made_ |= made_owned;
+  }
   for (std::size_t i = 0; i < owned_count_; ++i)
     if (owned_[i].entry == entry) return owned_[i].value;
   if (owned_count_ == owned_.size())

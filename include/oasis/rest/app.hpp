@@ -64,12 +64,12 @@ class App {
   template <class T, class F>
   void resource(std::string_view path_template, F factory) {
     std::shared_ptr<void> state = std::make_shared<F>(std::move(factory));
-    add_route(path_template, compile_plan_for<T>(), &run_made<T, F>, std::move(state));
+    add_route(path_template, compile_plan_for<T>(), &run_made<T, F>, &run_full<T, F>, std::move(state));
   }
   // Routes a path template to T built by T(Context&) or T().
   template <class T>
   void resource(std::string_view path_template) {
-    add_route(path_template, compile_plan_for<T>(), &run_constructed<T>, nullptr);
+    add_route(path_template, compile_plan_for<T>(), &run_constructed<T>, &run_full<T, void>, nullptr);
   }
 
   Dependencies& dependencies() noexcept { return deps_; }
@@ -102,17 +102,20 @@ class App {
   // on the stack, and the flow. One plain function per resource type, so the walk is
   // instantiated for the type; a static route's runner is reached by a tail call.
   using Runner = void (*)(App&, const Plan&, void* state, const Params*, const http::Request&, http::Response&);
-  void add_route(std::string_view path_template, Plan plan, Runner run, std::shared_ptr<void> state);
+  // `plain` serves a static route of an App without CORS or trace, `full` every other.
+  void add_route(std::string_view path_template, Plan plan, Runner plain, Runner full, std::shared_ptr<void> state);
 
-  // A route's runner. A static route of an App without CORS or a trace (the usual case) builds
-  // the Context and the resource and runs the flow, nothing else; the rest (path parameters,
-  // CORS, the trace) is in run_full, so that the hot path's Context is handed to nothing but
-  // the flow.
+  // A route's runner. A static route of an App without CORS or a trace (the usual case) runs
+  // run_made or run_constructed, which build the Context and the resource and run the flow,
+  // nothing else; every other route runs run_full (path parameters, CORS, the trace), so that
+  // the hot path's Context is handed to nothing but the flow and tests nothing to get there.
+  // Flattened: the small inline functions the hot path calls (the engine's header lookup, the
+  // resource's callbacks) are inlined whatever the translation unit's inlining budget has left;
+  // what is out of line (the engine's calls, the flow's cold paths) stays so.
   template <class T, class F>
-  static void run_made(App& app, const Plan& plan, void* state, const Params* params, const http::Request& request,
+  [[gnu::flatten]] static void run_made(App& app, const Plan& plan, void* state, const Params* params, const http::Request& request,
                        http::Response& response) {
-    if (params != nullptr || !app.plain_) [[unlikely]]
-      return run_full<T, F>(app, plan, state, params, request, response);
+    (void)params;  // none: a static route
     Context ctx(request, response);
     ctx.set_dependencies(&app.deps_);
     try {
@@ -123,10 +126,9 @@ class App {
     }
   }
   template <class T>
-  static void run_constructed(App& app, const Plan& plan, void* state, const Params* params,
+  [[gnu::flatten]] static void run_constructed(App& app, const Plan& plan, void* state, const Params* params,
                               const http::Request& request, http::Response& response) {
-    if (params != nullptr || !app.plain_) [[unlikely]]
-      return run_full<T, void>(app, plan, state, params, request, response);
+    (void)state, (void)params;  // no factory; a static route
     Context ctx(request, response);
     ctx.set_dependencies(&app.deps_);
     try {
@@ -143,7 +145,7 @@ class App {
   }
   // F: the factory's type, or void to build T by T(Context&) or T().
   template <class T, class F>
-  [[gnu::noinline]] static void run_full(App& app, const Plan& plan, void* state, const Params* params,
+  static void run_full(App& app, const Plan& plan, void* state, const Params* params,
                                          const http::Request& request, http::Response& response) {
     Context ctx(request, response);
     app.begin(ctx, params);
@@ -211,7 +213,7 @@ class App {
   struct Router;
   AppOptions options_;
   bool decorated_ = false;  // CORS is on: serve_decorated adds its fields
-  bool plain_ = true;       // neither CORS nor a trace: a static route's runner takes its hot path
+  bool plain_ = true;       // neither CORS nor a trace: static routes take the plain runner
   Dependencies deps_;
   std::unique_ptr<Router> router_;
   // The static routes while there are at most max_fast_routes (none beyond: the router's hash

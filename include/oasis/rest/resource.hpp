@@ -156,7 +156,7 @@ class Context {
   Context(const http::Request& request, http::Response& response) noexcept
       : request_(request), response_(response) {}
   ~Context() {
-    if (owned_count_ != 0 || (made_ & (made_detail | made_etag)) != 0) destroy_lazy();
+    if ((made_ & (made_owned | made_detail | made_etag)) != 0) destroy_lazy();
   }
   Context(const Context&) = delete;
   Context& operator=(const Context&) = delete;
@@ -207,7 +207,10 @@ class Context {
 
   // The squares this request passed, when tracing.
   bool tracing() const noexcept { return tracing_; }
-  void set_tracing(bool on) noexcept { tracing_ = on; }
+  void set_tracing(bool on) noexcept {
+    tracing_ = on;
+    trace_len_ = 0;
+  }
 
   // --- for the flow and the App; not for resources -----------------------------------------
   void bind_param(std::string_view name, std::string_view value) noexcept;
@@ -235,7 +238,8 @@ class Context {
   // vary_negotiated: negotiation began (C3) for a resource with its own variances.
   enum : std::uint8_t { vary_accept = 1, vary_language = 2, vary_charset = 4, vary_encoding = 8, vary_negotiated = 16 };
   // What was computed or constructed on first use (bits of made_).
-  enum : std::uint8_t { made_etag = 1, made_last_modified = 2, made_detail = 4 };
+  // made_owned: owned_count_ is set (a per-request dependency was made).
+  enum : std::uint8_t { made_etag = 1, made_last_modified = 2, made_detail = 4, made_owned = 8 };
   std::string_view chosen(std::uint8_t bit, const std::string_view& v) const noexcept {
     return (chose_ & bit) != 0 ? v : std::string_view();
   }
@@ -244,15 +248,15 @@ class Context {
   const http::Request& request_;
   http::Response& response_;
   Dependencies* deps_ = nullptr;
-  // The small fields every request starts from, side by side so that they are cleared in one
-  // or two stores.
-  int halt_status_ = 0;
+  // The small fields every request starts from, side by side in eight bytes: one store.
+  std::uint16_t halt_status_ = 0;
   std::uint8_t chose_ = 0, vary_ = 0, made_ = 0;
   bool redirect_ = false;
   bool tracing_ = false;
-  std::uint8_t trace_len_ = 0;
   std::uint8_t param_count_ = 0;
-  std::uint8_t owned_count_ = 0;
+  // Written when first used: trace_len_ by set_tracing, owned_count_ with made_owned.
+  std::uint8_t trace_len_;
+  std::uint8_t owned_count_;
 
   // Union members are neither initialised nor destroyed with the Context: each is written
   // when its bit above is set (or, for params_, trace_ and owned_, up to its count) and read

@@ -58,23 +58,24 @@ struct FlowWalk {
   // Written by the square that asks (C3, D4, E5, F6, H11, L14) before any square reads them.
   // Plain members, so that a walk inlined whole keeps them in registers (the compiler drops
   // the initial values no square reads).
+  // Plain members (a union would keep the compiler from holding the walk in registers): their
+  // initial values, which no square reads, are dropped when the walk is inlined.
   std::span<const std::string_view> types;
-  // Read only after the square that writes them, so left uninitialised (union members are not
-  // default-initialised).
-  union { std::span<const std::string_view> languages; };
-  union { std::span<const std::string_view> charsets; };
-  union { std::span<const std::string_view> encodings; };
-  union { Time unmodified_since; };
-  union { Time modified_since; };
+  std::span<const std::string_view> languages;
+  std::span<const std::string_view> charsets;
+  std::span<const std::string_view> encodings;
+  Time unmodified_since;
+  Time modified_since;
   // The request's method, and what this walk negotiated (also recorded in the Context, for the
   // resource and for a finish out of line): kept here, they stay in registers across the
   // resource's calls, so finish_as() inlined after the resolved walk folds its tests on them.
   const M meth;
+  http::Response& resp;
   std::uint8_t vary = 0;
   std::string_view media;
 
   FlowWalk(T& resource, Context& ctx, const Plan& p) noexcept
-      : r(resource), c(ctx), plan(p), h(ctx.request_.headers()), meth(ctx.method()) {}
+      : r(resource), c(ctx), plan(p), h(ctx.request_.headers()), meth(ctx.method()), resp(ctx.response_) {}
   // A walk resuming what another recorded in the Context (a finish out of line).
   struct Resume {};
   FlowWalk(T& resource, Context& ctx, const Plan& p, Resume) noexcept
@@ -447,11 +448,16 @@ struct FlowWalk {
         if (calls(Callback::expires))
           if (auto ex = OASIS_REST_CB(expires)(c)) c.response_.header("Expires", format_http_date(*ex));
       }
-      OASIS_REST_CB(to_body)(c);
+      if constexpr (generic) r.to_body(c);
+      else call_to_body(r, c);
       if (c.halted()) return false;
     }
     return calls(Callback::multiple_choices) && OASIS_REST_CB(multiple_choices)(c);
   }
+  // The resource's own representation code, out of line: the App's runner is flattened (every
+  // inline call in it inlined, for the flow's own small calls), and the body a resource writes
+  // is its own business, compiled as it would be anywhere else.
+  [[gnu::noinline]] static void call_to_body(T& resource, Context& ctx) { resource.T::to_body(ctx); }
   // "Response includes an entity?"
   bool o20() { return !c.response_.body().empty(); }
   // "Conflict?" (PUT to a missing resource) — if not, the body is taken.
@@ -597,7 +603,7 @@ struct FlowWalk {
   // returns the final status (a range may make a 200 a 206 or 416). Inlined with a constant
   // status and method where the resolved walk ends, so its tests fold.
   [[gnu::always_inline]] int finish_as(int status, M m) {
-    auto& res = c.response_;
+    auto& res = resp;
     res.status(status);
     if (status == 304) {
       // A 304 repeats the validators a 200 would have carried (RFC 9110 §15.4.5).
