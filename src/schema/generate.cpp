@@ -59,6 +59,8 @@ struct Gen {
   // Some expansion stopped at a limit: a part list may then miss what its schemas reach, and
   // "valid against every part" no longer implies "valid against the schema" (sticky per call).
   bool truncated = false;
+  // anyOf parts → the branch being generated for them, innermost last
+  std::vector<std::pair<SchemaRef, SchemaRef>> chosen;
 
   bool valid_all(const std::vector<SchemaRef>& parts, const boost::json::value& v) const {
     for (SchemaRef p : parts)
@@ -80,15 +82,25 @@ struct Gen {
   // Whether every part accepts the JSON type `bit` and has no keyword a built value could miss
   // whatever its type (the applicators that choose or exclude, enum/const, unevaluated*), the
   // expansions are whole, and the value stays far within the validator's own work limits.
+  // An anyOf counts when its branch was chosen for this value: the branch's parts are among
+  // `parts`, so a value valid against them satisfies it. (A oneOf would need every other branch
+  // checked; on real documents that costs more than checking the value.)
   bool constructive_common(const std::vector<SchemaRef>& parts, std::uint8_t bit) const {
     if (truncated || parts.empty() || parts.size() >= kMaxParts || produced > kBudget) return false;
-    constexpr std::uint32_t kChoosing =
-        has_enum | has_const | has_any_of | has_one_of | has_not | has_if | has_unevaluated;
+    constexpr std::uint32_t kChoosing = has_enum | has_const | has_one_of | has_not | has_if | has_unevaluated;
     for (SchemaRef p : parts) {
       if (p->always_false || (p->has & kChoosing)) return false;
       if (p->type_mask && !(p->type_mask & bit)) return false;
+      if ((p->has & has_any_of) && !chosen_branch(p)) return false;
     }
     return true;
+  }
+
+  // The branch chosen for `p`'s oneOf/anyOf by the innermost choice in progress.
+  SchemaRef chosen_branch(SchemaRef p) const {
+    for (auto it = chosen.rbegin(); it != chosen.rend(); ++it)
+      if (it->first == p) return it->second;
+    return nullptr;
   }
 
   // Adds `s` and what it reaches through $ref/allOf to `parts`.
@@ -769,11 +781,13 @@ boost::json::value Gen::value(const std::vector<SchemaRef>& parts, std::size_t d
     done.push_back(p);
     boost::json::value first;
     bool have_first = false;
-    auto attempt = [&](std::initializer_list<SchemaRef> extra, std::vector<Forced> f) -> bool {
+    auto attempt = [&](std::initializer_list<SchemaRef> extra, std::vector<Forced> f, SchemaRef branch = nullptr) -> bool {
       std::vector<SchemaRef> ps = parts;
       for (SchemaRef x : extra) expand(x, ps);
       bool v_valid = false;
+      if (branch) chosen.emplace_back(p, branch);
       boost::json::value v = value(ps, depth, hint, f, done, v_valid);
+      if (branch) chosen.pop_back();
       // valid against ps, which holds every part, is valid against parts
       bool ok = v_valid || valid_all(parts, v);
       if (ok || !have_first) {
@@ -796,7 +810,7 @@ boost::json::value Gen::value(const std::vector<SchemaRef>& parts, std::size_t d
             break;
           }
       }
-      if (attempt({b}, f)) return first;
+      if (attempt({b}, f, p->one_of.empty() ? b : nullptr)) return first;
     }
     return first;
   }
