@@ -148,23 +148,20 @@ void App::add_route(std::string_view path_template, Plan plan, Runner plain, Run
   if (!r.param_names.empty()) return;
   if (plain_) r.run = plain;
   if (router_->statics.size() > max_fast_routes) {
-    fast_count_ = 0;  // many: the hash table finds them
-    fast_words_ = true;
+    fast_end_ = fast_.data();  // many: the hash table finds them
     return;
   }
+  const auto& path = r.path_template;
+  if (path.size() < 8 || path.size() > 16) return;  // the trie finds it
   FastRoute f;
-  f.size = r.path_template.size();
-  f.path = r.path_template.data();
-  if (f.size >= 8 && f.size <= 16) {
-    std::memcpy(&f.head, f.path, 8);
-    std::memcpy(&f.tail, f.path + f.size - 8, 8);
-  } else {
-    fast_words_ = false;
-  }
+  f.size = path.size();
+  std::memcpy(&f.head, path.data(), 8);
+  std::memcpy(&f.tail, path.data() + path.size() - 8, 8);
   f.run = r.run;
   f.plan = &r.plan;
   f.state = r.state.get();
-  fast_[fast_count_++] = f;
+  fast_[static_cast<std::size_t>(fast_end_ - fast_.data())] = f;
+  ++fast_end_;
 }
 
 void App::start() {
@@ -196,23 +193,14 @@ std::string App::describe() const {
 
 void App::handle(const http::Request& request, http::Response& response) {
   // One of the few static routes: its runner is the last call (a jump, no frame here).
-  if (fast_words_) {
-    const std::string_view path = request.path();
-    for (const FastRoute *f = fast_.data(), *end = f + fast_count_; f != end; ++f)
-      if (f->size == path.size() && f->same_words(path.data()))
-        return f->run(*this, *f->plan, f->state, nullptr, request, response);
-  }
+  const std::string_view path = request.path();
+  for (const FastRoute* f = fast_.data(); f != fast_end_; ++f)
+    if (f->size == path.size() && f->same_words(path.data()))
+      return f->run(*this, *f->plan, f->state, nullptr, request, response);
   handle_other(request, response);
 }
 
 void App::handle_other(const http::Request& request, http::Response& response) {
-  if (!fast_words_) {
-    const std::string_view path = request.path();
-    for (std::size_t i = 0; i < fast_count_; ++i) {
-      const FastRoute& f = fast_[i];
-      if (path == std::string_view(f.path, f.size)) return f.run(*this, *f.plan, f.state, nullptr, request, response);
-    }
-  }
   Router::Values values;
   const auto* route = router_->match_slow(request.path(), values);
   if (!route) {

@@ -363,3 +363,135 @@ TEST(Dependencies, missing_one_throws) {
   EXPECT_THROW(d.application<int>([](Dependencies&) { return 6; }), std::logic_error);
   EXPECT_EQ(d.get<int>(), 5);
 }
+
+// --- static routes and runners ---------------------------------------------------------------
+
+namespace {
+struct Named : Resource {
+  std::string name;
+  std::span<const std::string_view> content_types_provided(Context&) override {
+    static constexpr std::string_view t[] = {"text/plain"};
+    return t;
+  }
+  void to_body(Context& c) override { c.response().body(name); }
+};
+
+void add_named(App& app, const std::string& path) {
+  app.resource<Named>(path, [path](Context&) {
+    Named n;
+    n.name = path;
+    return n;
+  });
+}
+
+// Every one of `paths` answers its own route; each of them with one byte changed answers 404.
+void expect_exact_matches(App& app, const std::vector<std::string>& paths) {
+  for (const auto& p : paths) {
+    Exchange ex("GET", p);
+    EXPECT_EQ(handle(app, ex), 200) << p;
+    EXPECT_EQ(ex.response.body(), p);
+    for (std::size_t i = 1; i < p.size(); ++i) {
+      std::string near = p;
+      near[i] = near[i] == 'x' ? 'y' : 'x';
+      Exchange miss("GET", near);
+      EXPECT_EQ(handle(app, miss), 404) << near;
+    }
+  }
+}
+}  // namespace
+
+// The few static routes are compared in place as two words when 8 to 16 bytes long; shorter and
+// longer ones, and paths differing in any one byte, go to the router.
+TEST(Router, static_paths_of_every_length) {
+  App app;
+  const std::vector<std::string> paths = {"/", "/abcd", "/abcdef", "/abcdefg", "/abcdefgh", "/abcdefghijk",
+                                          "/abcdefghijklmno", "/abcdefghijklmnop"};
+  for (const auto& p : paths) add_named(app, p);
+  app.resource<Echo>("/abcdefgh/{id}");
+  expect_exact_matches(app, paths);
+  Exchange param("GET", "/abcdefgh/7");
+  EXPECT_EQ(handle(app, param), 200);
+  EXPECT_EQ(param.response.body(), "item 7");
+}
+
+// Beyond the few, the router's hash table finds static routes; all of them still answer.
+TEST(Router, many_static_routes) {
+  App app;
+  std::vector<std::string> paths;
+  for (int i = 0; i < 20; ++i) paths.push_back("/route-number-" + std::to_string(i));
+  paths.push_back("/r");
+  for (const auto& p : paths) add_named(app, p);
+  expect_exact_matches(app, paths);
+}
+
+// A static route of an App with CORS or a trace runs the full runner: its answer carries them.
+TEST(Router, static_route_with_cors_or_trace) {
+  App cors(cors_options());
+  add_named(cors, "/static-path");
+  Exchange a("GET", "/static-path");
+  a.header("Origin", "https://app.example");
+  EXPECT_EQ(handle(cors, a), 200);
+  EXPECT_EQ(a.response.header("Access-Control-Allow-Origin"), "https://app.example");
+  EXPECT_EQ(a.response.header("Vary"), "Origin");
+
+  App traced(AppOptions{TraceMode::always, {}});
+  add_named(traced, "/static-path");
+  Exchange b("GET", "/static-path");
+  EXPECT_EQ(handle(traced, b), 200);
+  EXPECT_EQ(b.response.body(), "/static-path");
+  EXPECT_EQ(b.response.header("X-Oasis-Trace"), "c3,g8,h10,i12,l13,o18");
+}
+
+// --- what the Context exposes ----------------------------------------------------------------
+
+namespace {
+struct Reports : Resource {
+  std::span<const std::string_view> content_types_provided(Context&) override {
+    static constexpr std::string_view t[] = {"text/plain", "application/json"};
+    return t;
+  }
+  std::span<const std::string_view> languages_provided(Context&) override {
+    static constexpr std::string_view t[] = {"en", "fr"};
+    return t;
+  }
+  std::span<const std::string_view> charsets_provided(Context&) override {
+    static constexpr std::string_view t[] = {"utf-8"};
+    return t;
+  }
+  void to_body(Context& c) override {
+    c.response().body(std::string(c.media_type()) + "|" + std::string(c.language()) + "|" +
+                      std::string(c.charset()) + "|" + std::string(c.encoding()) + "|" +
+                      std::string(c.content_type()));
+  }
+};
+}  // namespace
+
+// Negotiation results are written only when chosen: before the flow, a Context reports none
+// (and the identity coding); after it, what was chosen.
+TEST(ContextFields, empty_until_negotiated) {
+  Exchange ex("GET", "/r");
+  Context ctx(ex.request, ex.response);
+  EXPECT_EQ(ctx.media_type(), "");
+  EXPECT_EQ(ctx.language(), "");
+  EXPECT_EQ(ctx.charset(), "");
+  EXPECT_EQ(ctx.encoding(), "identity");
+  EXPECT_EQ(ctx.content_type(), "");
+  EXPECT_EQ(ctx.detail(), "");
+  EXPECT_FALSE(ctx.halted());
+  EXPECT_EQ(ctx.params().size(), 0u);
+  EXPECT_EQ(trace_string(ctx), "");
+
+  App app;
+  app.resource<Reports>("/reports");
+  Exchange plain("GET", "/reports");
+  EXPECT_EQ(handle(app, plain), 200);
+  EXPECT_EQ(plain.response.body(), "text/plain|en|utf-8|identity|");
+  EXPECT_EQ(plain.response.header("Content-Type"), "text/plain; charset=utf-8");
+  EXPECT_EQ(plain.response.header("Vary"), "Accept, Accept-Language");
+
+  Exchange chosen("GET", "/reports");
+  chosen.header("Accept", "application/json").header("Accept-Language", "fr");
+  EXPECT_EQ(handle(app, chosen), 200);
+  EXPECT_EQ(chosen.response.body(), "application/json|fr|utf-8|identity|");
+  EXPECT_EQ(chosen.response.header("Content-Language"), "fr");
+}

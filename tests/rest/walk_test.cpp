@@ -136,6 +136,11 @@ template <class T>
 void same_three_ways() {
   App typed;
   typed.resource<T>("/r");
+  // The same route at a path App::handle compares in place (8 to 16 bytes), beside one the
+  // router finds.
+  App fast;
+  fast.resource<T>("/resource");
+  fast.resource<T>("/r");
   App traced(AppOptions{TraceMode::always, {}});
   traced.resource<T>("/r");
   const Plan plan = compile_plan_for<T>();
@@ -156,7 +161,15 @@ void same_three_ways() {
     EXPECT_TRUE(c.response.has_header("X-Oasis-Trace"));  // empty when no square is left (PATCH: 501)
     c.response.remove_header("X-Oasis-Trace");
 
-    auto x = answer(a.response), y = answer(b.response), z = answer(c.response);
+    auto fr = r;
+    fr.target = "/resource";
+    auto d = make(fr);
+    fast.handle(d.request, d.response);
+
+    auto x = answer(a.response), y = answer(b.response), z = answer(c.response), w = answer(d.response);
+    EXPECT_EQ(x.status, w.status);
+    EXPECT_EQ(x.headers, w.headers);
+    EXPECT_EQ(x.body, w.body);
     EXPECT_EQ(x.status, y.status);
     EXPECT_EQ(x.headers, y.headers);
     EXPECT_EQ(x.body, y.body);
@@ -176,6 +189,29 @@ TEST(Walk, TypedGenericAndTracedAgreeWhenMissing) { same_three_ways<Missing>(); 
 TEST(Walk, TypedGenericAndTracedAgreeForEveryMethod) { same_three_ways<Writable>(); }
 
 // The compile-time walk still asks the diagram's questions: a plain GET is negotiated (C4).
+// The matrix runs both forms of the resolved walk: inlined whole (few ends) and one function
+// per square (many).
+TEST(Walk, MatrixCoversBothResolvedForms) {
+  constexpr std::size_t inline_ends = detail::FlowWalk<Hello>::inline_ends;
+  // Hello: C3 (yes: C4, whose no is 406; no: O18), O18 twice (300 or 200).
+  EXPECT_EQ(detail::resolved_ends(overridden_callbacks<Hello>(), M::GET), 5u);
+  const std::size_t ends[] = {
+      detail::resolved_ends(overridden_callbacks<Hello>(), M::GET),
+      detail::resolved_ends(overridden_callbacks<Tagged>(), M::GET),
+      detail::resolved_ends(overridden_callbacks<Multi>(), M::GET),
+      detail::resolved_ends(overridden_callbacks<Halting>(), M::GET),
+      detail::resolved_ends(overridden_callbacks<Ranged>(), M::GET),
+      detail::resolved_ends(overridden_callbacks<Unavailable>(), M::GET),
+      detail::resolved_ends(overridden_callbacks<Missing>(), M::GET),
+      detail::resolved_ends(overridden_callbacks<Writable>(), M::GET),
+      detail::resolved_ends(overridden_callbacks<Writable>(), M::HEAD),
+  };
+  bool inlined = false, outlined = false;
+  for (auto e : ends) (e <= inline_ends ? inlined : outlined) = true;
+  EXPECT_TRUE(inlined);
+  EXPECT_TRUE(outlined);
+}
+
 TEST(Walk, PlainGetIsStillNegotiated) {
   App app;
   app.resource<Hello>("/r");

@@ -195,8 +195,7 @@ class App {
   // overlapping 8-byte words (paths are short; a call to memcmp would cost more).
   struct FastRoute {
     std::size_t size = 0;
-    std::uint64_t head = 0, tail = 0;  // the first and last 8 bytes, when size is 8 to 16
-    const char* path = nullptr;        // the route's template, which the route owns
+    std::uint64_t head = 0, tail = 0;  // the first and last 8 bytes
     Runner run = nullptr;
     const Plan* plan = nullptr;
     void* state = nullptr;
@@ -216,11 +215,10 @@ class App {
   bool plain_ = true;       // neither CORS nor a trace: static routes take the plain runner
   Dependencies deps_;
   std::unique_ptr<Router> router_;
-  // The static routes while there are at most max_fast_routes (none beyond: the router's hash
-  // table then finds them).
+  // The static routes of 8 to 16 bytes while there are at most max_fast_routes static routes
+  // (the router finds the others: its trie, or its hash table when there are many).
   std::array<FastRoute, max_fast_routes> fast_{};
-  std::size_t fast_count_ = 0;
-  bool fast_words_ = true;  // every fast route's path is 8 to 16 bytes: handle() compares words
+  const FastRoute* fast_end_ = fast_.data();  // App is neither copied nor moved
 };
 
 }  // namespace oasis::rest
