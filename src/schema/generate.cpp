@@ -35,6 +35,7 @@ constexpr int kAttempts = 3;
 constexpr std::size_t kHardBudget = 100000;  // values generated before everything stops (hostile schemas)
 constexpr std::size_t kMaxLength = 100000;    // a longer minLength gets a best effort
 constexpr std::size_t kMaxItems = 2000;       // a larger minItems too
+constexpr std::size_t kMaxUncheckedWeight = 100000;  // well within the validator's 2,000,000 steps
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -59,7 +60,10 @@ struct Gen {
   // Some expansion stopped at a limit: a part list may then miss what its schemas reach, and
   // "valid against every part" no longer implies "valid against the schema" (sticky per call).
   bool truncated = false;
-  // anyOf parts → the branch being generated for them, innermost last
+  // Schema nodes visited by expand, about what the validator visits checking the same values: a
+  // value whose subtree weighs more is checked (where the validator could run out of steps).
+  std::size_t weight = 0;
+  // oneOf/anyOf parts → the branch being generated for them, innermost last
   std::vector<std::pair<SchemaRef, SchemaRef>> chosen;
 
   bool valid_all(const std::vector<SchemaRef>& parts, const boost::json::value& v) const {
@@ -70,28 +74,50 @@ struct Gen {
 
   // Whether `v`, built under `parts` from children that all validated, validates: without
   // looking when the builder satisfied every keyword by construction (`by_construction`).
+  // A oneOf among the parts is the one keyword left to look at: its chosen branch holds, so it
+  // holds exactly when no other branch does.
   bool built_valid(const std::vector<SchemaRef>& parts, const boost::json::value& v, bool by_construction) {
     if (!by_construction || (audit && audit->never_skip)) return valid_all(parts, v);
+    const bool ok = one_of_exclusive(parts, v);
     if (audit) {
       ++audit->skipped;
-      if (!valid_all(parts, v)) ++audit->wrong;
+      if (valid_all(parts, v) != ok) ++audit->wrong;
     }
-    return true;
+    return ok;
   }
 
   // Whether every part accepts the JSON type `bit` and has no keyword a built value could miss
   // whatever its type (the applicators that choose or exclude, enum/const, unevaluated*), the
   // expansions are whole, and the value stays far within the validator's own work limits.
-  // An anyOf counts when its branch was chosen for this value: the branch's parts are among
-  // `parts`, so a value valid against them satisfies it. (A oneOf would need every other branch
-  // checked; on real documents that costs more than checking the value.)
+  // A oneOf or anyOf counts when its branch was chosen for this value: the branch's parts are
+  // among `parts`, so a value valid against them satisfies anyOf, and oneOf when no other branch
+  // matches (one_of_exclusive). A discriminator's oneOf is left to the validator.
   bool constructive_common(const std::vector<SchemaRef>& parts, std::uint8_t bit) const {
-    if (truncated || parts.empty() || parts.size() >= kMaxParts || produced > kBudget) return false;
-    constexpr std::uint32_t kChoosing = has_enum | has_const | has_one_of | has_not | has_if | has_unevaluated;
+    if (truncated || parts.empty() || parts.size() >= kMaxParts) return false;
+    constexpr std::uint32_t kChoosing = has_enum | has_const | has_not | has_if | has_unevaluated;
     for (SchemaRef p : parts) {
       if (p->always_false || (p->has & kChoosing)) return false;
       if (p->type_mask && !(p->type_mask & bit)) return false;
-      if ((p->has & has_any_of) && !chosen_branch(p)) return false;
+      if ((p->has & has_any_of) && (p->has & has_one_of)) return false;
+      if ((p->has & has_one_of) && !p->discriminator_property.empty()) return false;
+      if ((p->has & (has_any_of | has_one_of)) && !chosen_branch(p)) return false;
+    }
+    return true;
+  }
+
+  // For each oneOf among `parts`: no branch but the chosen one accepts `v`.
+  bool one_of_exclusive(const std::vector<SchemaRef>& parts, const boost::json::value& v) const {
+    for (SchemaRef p : parts) {
+      if (!(p->has & has_one_of)) continue;
+      SchemaRef b = chosen_branch(p);
+      bool passed = false;  // the chosen branch once (the same schema twice in oneOf matches twice)
+      for (SchemaRef o : p->one_of) {
+        if (o == b && !passed) {
+          passed = true;
+          continue;
+        }
+        if (is_valid(o, v, opts.direction)) return false;
+      }
     }
     return true;
   }
@@ -106,6 +132,7 @@ struct Gen {
   // Adds `s` and what it reaches through $ref/allOf to `parts`.
   void expand(SchemaRef s, std::vector<SchemaRef>& parts, int depth = 0) {
     if (!s) return;
+    ++weight;
     if (depth > 32 || parts.size() >= kMaxParts) {
       truncated = true;
       return;
@@ -437,6 +464,7 @@ bool constructive_array(const std::vector<SchemaRef>& parts) {
 boost::json::value Gen::array(const std::vector<SchemaRef>& parts, std::size_t depth, std::string_view hint,
                               bool& valid) {
   const bool by_construction = constructive_common(parts, type_array) && constructive_array(parts);
+  const std::size_t weight0 = weight;
   bool items_valid = true;
   std::size_t min = 0, max = kNoLimit;
   bool unique = false;
@@ -503,7 +531,7 @@ boost::json::value Gen::array(const std::vector<SchemaRef>& parts, std::size_t d
     out.push_back(std::move(v));
   }
   boost::json::value result(std::move(out));
-  valid = built_valid(parts, result, by_construction && items_valid);
+  valid = built_valid(parts, result, by_construction && items_valid && weight - weight0 <= kMaxUncheckedWeight);
   return result;
 }
 
@@ -515,6 +543,7 @@ boost::json::value Gen::object(const std::vector<SchemaRef>& parts, std::size_t 
   // additionalProperties), nothing asks for a count of members, a name pattern, dependencies or
   // forced values (a discriminator's), and every required member is generated (below).
   bool by_construction = forced.empty() && constructive_common(parts, type_object);
+  const std::size_t weight0 = weight;
   bool members_valid = true;
   struct Prop {
     std::string_view name;
@@ -672,7 +701,7 @@ boost::json::value Gen::object(const std::vector<SchemaRef>& parts, std::size_t 
             out[r] = ps.empty() ? boost::json::value("value") : value(ps, depth + 1, r, {}, {}, member_valid);
           }
   boost::json::value result(std::move(out));
-  valid = built_valid(parts, result, by_construction && members_valid);
+  valid = built_valid(parts, result, by_construction && members_valid && weight - weight0 <= kMaxUncheckedWeight);
   return result;
 }
 
@@ -810,7 +839,7 @@ boost::json::value Gen::value(const std::vector<SchemaRef>& parts, std::size_t d
             break;
           }
       }
-      if (attempt({b}, f, p->one_of.empty() ? b : nullptr)) return first;
+      if (attempt({b}, f, b)) return first;
     }
     return first;
   }
