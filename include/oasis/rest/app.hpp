@@ -109,11 +109,8 @@ class App {
   // run_made or run_constructed, which build the Context and the resource and run the flow,
   // nothing else; every other route runs run_full (path parameters, CORS, the trace), so that
   // the hot path's Context is handed to nothing but the flow and tests nothing to get there.
-  // Flattened: the small inline functions the hot path calls (the engine's header lookup, the
-  // resource's callbacks) are inlined whatever the translation unit's inlining budget has left;
-  // what is out of line (the engine's calls, the flow's cold paths) stays so.
   template <class T, class F>
-  [[gnu::flatten]] static void run_made(App& app, const Plan& plan, void* state, const Params* params, const http::Request& request,
+  static void run_made(App& app, const Plan& plan, void* state, const Params* params, const http::Request& request,
                        http::Response& response) {
     (void)params;  // none: a static route
     Context ctx(request, response);
@@ -126,7 +123,7 @@ class App {
     }
   }
   template <class T>
-  [[gnu::flatten]] static void run_constructed(App& app, const Plan& plan, void* state, const Params* params,
+  static void run_constructed(App& app, const Plan& plan, void* state, const Params* params,
                               const http::Request& request, http::Response& response) {
     (void)state, (void)params;  // no factory; a static route
     Context ctx(request, response);

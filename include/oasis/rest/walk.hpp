@@ -179,8 +179,7 @@ struct FlowWalk {
     else return (overridden_callbacks<T>() & cbks) != 0;
   }
   M method() const noexcept { return meth; }
-  // Inlined whole (the engine's lookup is an index and a load).
-  [[gnu::always_inline, gnu::flatten]] std::string_view header(K f) const noexcept { return h.get(f); }
+  std::string_view header(K f) const noexcept { return h.get(f); }
   bool has_header(K f) const noexcept { return h.has(f); }
 
   const ETag& etag() {
@@ -454,9 +453,8 @@ struct FlowWalk {
     }
     return calls(Callback::multiple_choices) && OASIS_REST_CB(multiple_choices)(c);
   }
-  // The resource's own representation code, out of line: the App's runner is flattened (every
-  // inline call in it inlined, for the flow's own small calls), and the body a resource writes
-  // is its own business, compiled as it would be anywhere else.
+  // The resource's own representation code, out of line: whatever a resource inlines into its
+  // to_body (a serializer, say) stays out of the runner, which is the flow's hot path.
   [[gnu::noinline]] static void call_to_body(T& resource, Context& ctx) { resource.T::to_body(ctx); }
   // "Response includes an entity?"
   bool o20() { return !c.response_.body().empty(); }
