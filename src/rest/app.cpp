@@ -152,11 +152,16 @@ void App::add_route(std::string_view path_template, Plan plan, Runner plain, Run
     return;
   }
   const auto& path = r.path_template;
-  if (path.size() < 8 || path.size() > 16) return;  // the trie finds it
   FastRoute f;
   f.size = path.size();
-  std::memcpy(&f.head, path.data(), 8);
-  std::memcpy(&f.tail, path.data() + path.size() - 8, 8);
+  f.path = path.data();
+  if (f.size >= 8) {
+    f.head = FastRoute::load8(f.path);
+    f.tail = FastRoute::load8(f.path + f.size - 8);
+  } else if (f.size >= 4) {
+    f.head = FastRoute::load4(f.path);
+    f.tail = FastRoute::load4(f.path + f.size - 4);
+  }
   f.run = r.run;
   f.plan = &r.plan;
   f.state = r.state.get();
@@ -201,6 +206,13 @@ void App::handle(const http::Request& request, http::Response& response) {
 }
 
 void App::handle_other(const http::Request& request, http::Response& response) {
+  // A static route shorter than 4 bytes or longer than 16 (handle() compared the others).
+  {
+    const std::string_view path = request.path();
+    for (const FastRoute* f = fast_.data(); f != fast_end_; ++f)
+      if (f->size == path.size() && (f->size < 4 || f->size > 16) && f->same_bytes(path.data()))
+        return f->run(*this, *f->plan, f->state, nullptr, request, response);
+  }
   Router::Values values;
   const auto* route = router_->match_slow(request.path(), values);
   if (!route) {

@@ -188,20 +188,36 @@ class App {
   }
   void serve_decorated(const Plan& plan, Resource& resource, Context& ctx, int (*flow)(const Plan&, Resource&, Context&));
 
-  // A static route among the first few, compared in place: a path of 8 to 16 bytes as two
-  // overlapping 8-byte words (paths are short; a call to memcmp would cost more).
+  // A static route among the first few, compared in place without a call (paths are short;
+  // memcmp would cost more): a path of 4 to 16 bytes by its first and last 8-byte (or 4-byte)
+  // words in App::handle, a shorter or longer one by same_bytes in handle_other.
   struct FastRoute {
     std::size_t size = 0;
-    std::uint64_t head = 0, tail = 0;  // the first and last 8 bytes
+    std::uint64_t head = 0, tail = 0;  // the first and last 8 (or 4) bytes
+    const char* path = nullptr;        // the route's template, which the route owns
     Runner run = nullptr;
     const Plan* plan = nullptr;
     void* state = nullptr;
-    // p: a path of `size` bytes, which is 8 to 16.
+    // p: a path of `size` bytes. False for a size outside 4 to 16.
     bool same_words(const char* p) const noexcept {
-      std::uint64_t a, b;
-      std::memcpy(&a, p, 8);
-      std::memcpy(&b, p + size - 8, 8);
-      return a == head && b == tail;
+      if (size - 8 <= 8) return load8(p) == head && load8(p + size - 8) == tail;
+      if (size - 4 <= 3) return load4(p) == head && load4(p + size - 4) == tail;
+      return false;
+    }
+    bool same_bytes(const char* p) const noexcept {
+      for (std::size_t i = 0; i < size; ++i)
+        if (p[i] != path[i]) return false;
+      return true;
+    }
+    static std::uint64_t load8(const char* p) noexcept {
+      std::uint64_t v;
+      std::memcpy(&v, p, 8);
+      return v;
+    }
+    static std::uint64_t load4(const char* p) noexcept {
+      std::uint32_t v;
+      std::memcpy(&v, p, 4);
+      return v;
     }
   };
   static constexpr std::size_t max_fast_routes = 8;
@@ -212,8 +228,8 @@ class App {
   bool plain_ = true;       // neither CORS nor a trace: static routes take the plain runner
   Dependencies deps_;
   std::unique_ptr<Router> router_;
-  // The static routes of 8 to 16 bytes while there are at most max_fast_routes static routes
-  // (the router finds the others: its trie, or its hash table when there are many).
+  // The static routes while there are at most max_fast_routes of them (past that, the
+  // router's hash table finds them).
   std::array<FastRoute, max_fast_routes> fast_{};
   const FastRoute* fast_end_ = fast_.data();  // App is neither copied nor moved
 };
