@@ -1,5 +1,6 @@
 // http/message.cpp — requests, responses and the small vocabulary around them.
 #include <oasis/http/message.hpp>
+#include <oasis/http/field_name.hpp>
 
 #include <cstdint>
 #include <cstring>
@@ -162,36 +163,10 @@ std::string_view reason_phrase(int status) noexcept {
 
 namespace {
 
-// A lower-case field name (letters and '-') as eight-byte words, with the bits a case-insensitive
-// comparison ignores: bit 0x20 of every letter. Setting that bit maps only 'A' and 'a' to 'a'
-// (and so on); dashes, where it would map CR to '-', compare exactly.
-template <std::size_t N>
-struct Name {
-  static constexpr std::size_t size = N - 1;
-  static constexpr std::size_t words = (size + 7) / 8;
-  std::uint64_t word[words] = {}, fold[words] = {};
-  constexpr Name(const char (&lower)[N]) {
-    for (std::size_t w = 0; w < words; ++w) {
-      std::array<char, 8> bytes{}, bits{};
-      for (std::size_t i = 0; i < 8 && w * 8 + i < size; ++i) {
-        bytes[i] = lower[w * 8 + i];
-        bits[i] = lower[w * 8 + i] == '-' ? 0 : 0x20;
-      }
-      word[w] = std::bit_cast<std::uint64_t>(bytes);
-      fold[w] = std::bit_cast<std::uint64_t>(bits);
-    }
-  }
-};
-
-// `name` (of exactly L's length) is L, ignoring case: one load and compare per eight bytes.
-template <Name L>
+// `name` (of exactly L's length) is L, ignoring case.
+template <FieldName L>
 bool is(const char* name) noexcept {
-  for (std::size_t w = 0; w < L.words; ++w) {
-    std::uint64_t x = 0;
-    std::memcpy(&x, name + w * 8, std::min<std::size_t>(8, L.size - w * 8));
-    if ((x | L.fold[w]) != L.word[w]) return false;
-  }
-  return true;
+  return field_is<L>(name);
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // proxy/headers.cpp — hop-by-hop fields (RFC 9110 §7.6.1) and Via (§7.6.3).
 #include <oasis/proxy/headers.hpp>
 
+#include <oasis/http/field_name.hpp>
+
 #include <algorithm>
 #include <bit>
 #include <cstdint>
@@ -17,33 +19,10 @@ std::string_view trim(std::string_view s) noexcept {
   return s;
 }
 
-// A lower-case field name as 8-byte words, with the bits that fold ASCII letters to lower
-// case ('-' has no case), so that a comparison ignoring case is one OR and one compare per
-// eight bytes of the name.
-template <std::size_t N>
-struct Name {
-  static constexpr std::size_t size = N - 1;
-  static constexpr std::size_t words = (size + 7) / 8;
-  std::uint64_t word[words] = {}, fold[words] = {};
-  constexpr Name(const char (&lower)[N]) {
-    for (std::size_t i = 0; i < size; ++i) {
-      const auto shift = 8 * (i % 8);  // little-endian: byte i of a word is bits 8i..8i+7
-      word[i / 8] |= std::uint64_t(static_cast<unsigned char>(lower[i])) << shift;
-      fold[i / 8] |= std::uint64_t(lower[i] == '-' ? 0 : 0x20) << shift;
-    }
-  }
-};
-
 // `n`, at least as long as L, starts with L ignoring case.
-template <Name L>
+template <http::FieldName L>
 bool is(std::string_view n) noexcept {
-  static_assert(std::endian::native == std::endian::little);
-  for (std::size_t w = 0; w < L.words; ++w) {
-    std::uint64_t x = 0;
-    std::memcpy(&x, n.data() + w * 8, std::min<std::size_t>(8, L.size - w * 8));
-    if ((x | L.fold[w]) != L.word[w]) return false;
-  }
-  return true;
+  return http::field_is<L>(n.data());
 }
 
 // What a proxy does with a field, by its name: one switch on the length and at most two
