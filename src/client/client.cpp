@@ -8,6 +8,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/parser.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/container_hash/hash.hpp>
 #include <boost/unordered/unordered_flat_map.hpp>
 
 #include <algorithm>
@@ -169,16 +170,18 @@ class TransportClock final : public Clock {
 // --- the call machinery -------------------------------------------------------------------
 
 struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
-  struct State {
-    std::string method, target, body;
-    HeaderList headers;
+  // One call, in one allocation: it is what the transport sends (request.method, .target and
+  // .body are the call's), and it holds the state of the Future the caller waits on.
+  struct State final : http::Exchange {
+    Impl* owner = nullptr;  // outlives every send: the transport goes (and joins) before it
+    HeaderList headers;     // the call's own; request.headers gets them and auth at each send
+    oasis::detail::SharedState<Response> result;
     bool idempotent = false;
     bool is_login = false;
     bool relogged = false;
     unsigned retries = 0;
     std::string ticket_used;
     Clock::time_point deadline;
-    Promise<Response> promise;
     // The GET cache: where the answer is kept, for how long, and the stale entry being
     // revalidated (its body answers a 304).
     std::string cache_key;
@@ -188,9 +191,21 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     // A coalesced GET's key in gets_in_flight (the target, plus the call's headers if any):
     // identical GETs that came while this one was in flight get its answer too.
     bool leads_flight = false;
+    bool sent = false;  // the first send's time budget is the whole total_timeout
     std::string flight_key;
+    std::size_t flight_hash = 0;  // of the key, computed once for joining and leaving
+
+    void complete(http::TransportError err, http::ClientResponse res) override {
+      auto self = std::static_pointer_cast<State>(shared_from_this());
+      owner->release(self);
+      owner->on_response(self, std::move(err), std::move(res));
+    }
   };
   using StatePtr = std::shared_ptr<State>;
+
+  static Future<Response> future_of(const StatePtr& s) {
+    return Future<Response>(std::shared_ptr<oasis::detail::SharedState<Response>>(s, &s->result));
+  }
 
   ClientOptions opt;
   http::Origin origin;
@@ -213,7 +228,15 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
   std::unordered_map<std::string, CacheEntry> cache;
   // Keyed by views into the leading call's State, which lives until its entry goes.
   // Open addressing: a GET joins and leaves the map without a node allocation of its own.
-  boost::unordered_flat_map<std::string_view, std::vector<Promise<Response>>> gets_in_flight;
+  struct FlightKey {
+    std::string_view text;
+    std::size_t hash;
+    bool operator==(const FlightKey& o) const noexcept { return text == o.text; }
+  };
+  struct FlightHash {
+    std::size_t operator()(const FlightKey& k) const noexcept { return k.hash; }
+  };
+  boost::unordered_flat_map<FlightKey, std::vector<Promise<Response>>, FlightHash> gets_in_flight;
   CacheStats cstats;
 
   std::mutex slots_mu;  // max_in_flight
@@ -233,17 +256,19 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
 
   StatePtr make_state(const Call& c) {
     auto s = std::make_shared<State>();
-    s->method = c.method;
+    s->owner = this;
+    s->request.method = c.method;
     const std::string_view m = c.method;
     s->idempotent = m == "GET" || m == "HEAD" || m == "PUT" || m == "DELETE" || m == "OPTIONS" || m == "TRACE";
-    s->target.reserve(base_path.size() + 1 + c.path.size());
-    s->target = base_path;
-    if (!c.path.empty() && c.path.front() != '/') s->target += '/';
-    s->target += c.path;
-    if (s->target.empty()) s->target = "/";
+    auto& target = s->request.target;
+    target.reserve(base_path.size() + 1 + c.path.size());
+    target = base_path;
+    if (!c.path.empty() && c.path.front() != '/') target += '/';
+    target += c.path;
+    if (target.empty()) target = "/";
     std::string query;
     if (c.json) {
-      s->body = json::serialize(*c.json);
+      s->request.body = json::serialize(*c.json);
       s->headers.emplace_back("Content-Type", "application/json");
     } else if (c.method == "GET" || c.method == "HEAD" || c.method == "DELETE") {
       query = encode_query(c.data, opt.bool_as_int);
@@ -252,16 +277,16 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
         json::object o;
         for (const auto& p : c.data)
           if (!p.value.is_null()) o[p.key] = p.value;
-        s->body = json::serialize(o);
+        s->request.body = json::serialize(o);
         s->headers.emplace_back("Content-Type", "application/json");
       } else {
-        s->body = encode_query(c.data, opt.bool_as_int);
+        s->request.body = encode_query(c.data, opt.bool_as_int);
         s->headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
       }
     }
     if (!query.empty()) {
-      s->target += s->target.find('?') == std::string::npos ? '?' : '&';
-      s->target += query;
+      target += target.find('?') == std::string::npos ? '?' : '&';
+      target += query;
     }
     for (const auto& h : c.headers) s->headers.push_back(h);
     s->deadline = clock->now() + opt.total_timeout;
@@ -274,7 +299,8 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     if (!s.leads_flight) return waiters;
     s.leads_flight = false;
     std::lock_guard lk(cache_mu);
-    auto it = gets_in_flight.find(s.flight_key.empty() ? std::string_view(s.target) : std::string_view(s.flight_key));
+    auto it = gets_in_flight.find(
+        FlightKey{s.flight_key.empty() ? std::string_view(s.request.target) : std::string_view(s.flight_key), s.flight_hash});
     if (it != gets_in_flight.end()) {
       waiters = std::move(it->second);
       gets_in_flight.erase(it);
@@ -286,13 +312,13 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     auto waiters = take_joiners(*s);
     auto err = std::make_exception_ptr(std::move(e));
     for (auto& w : waiters) w.set_exception(err);
-    s->promise.set_exception(std::move(err));
+    s->result.set_exception(std::move(err));
   }
 
   void fulfil(const StatePtr& s, Response&& r) {
     auto waiters = take_joiners(*s);
     for (auto& w : waiters) w.set_value(r);
-    s->promise.set_value(std::move(r));
+    s->result.set_value(std::move(r));
   }
 
   void run(const StatePtr& s) {
@@ -343,10 +369,10 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     auto s = make_state(c);
     s->is_login = true;
     // Form bodies whatever body_format says: that is what /access/ticket takes.
-    s->body = encode_query(c.data);
+    s->request.body = encode_query(c.data);
     s->headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
     auto self = shared_from_this();
-    auto f = s->promise.get_future();
+    auto f = future_of(s);
     f.on_ready([self, f, done] {
       std::exception_ptr err = f.exception();
       if (!err) {
@@ -390,7 +416,7 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
         s.ticket_used = ticket;
         req.headers.emplace_back("Cookie", "PVEAuthCookie=" + ticket);
         // Proxmox refuses writes without the CSRF token that came with the ticket.
-        if (!is_safe_method(s.method)) req.headers.emplace_back("CSRFPreventionToken", csrf);
+        if (!is_safe_method(s.request.method)) req.headers.emplace_back("CSRFPreventionToken", csrf);
         break;
       }
     }
@@ -433,24 +459,19 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
       release(s);
       return fail(s, Error(Error::Kind::transport, "client shut down", 0, {}, http::TransportError::Kind::cancelled));
     }
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(s->deadline - clock->now());
+    auto left = s->sent ? std::chrono::duration_cast<std::chrono::milliseconds>(s->deadline - clock->now())
+                        : std::chrono::duration_cast<std::chrono::milliseconds>(opt.total_timeout);
+    s->sent = true;
     if (left.count() <= 0) {
       release(s);
       return fail(s, Error(Error::Kind::transport, "total timeout exceeded", 0, {}, http::TransportError::Kind::timeout));
     }
-    http::ClientRequest req;
-    req.method = s->method;
-    req.target = s->target;
+    auto& req = s->request;
     req.common_headers = &opt.default_headers;  // opt outlives the transport
     req.headers = s->headers;
     add_auth(*s, req);
-    req.body = s->body;
     req.timeout = std::min(left, opt.transport.request_timeout);
-    auto self = shared_from_this();
-    transport->async_send(origin, std::move(req), [self, s](http::TransportError err, http::ClientResponse res) {
-      self->release(s);
-      self->on_response(s, std::move(err), std::move(res));
-    });
+    transport->async_send(origin, s);
   }
 
   bool may_retry(const State& s) const {
@@ -504,7 +525,7 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     if (!s->cache_key.empty()) remember(*s, res);
     if (res.status >= 400 && (opt.throw_on_http_error || s->is_login)) {
       std::string msg = "HTTP " + std::to_string(res.status) + " " + std::string(http::reason_phrase(res.status)) + " for " +
-                        s->method + " " + s->target;
+                        s->request.method + " " + s->request.target;
       if (!res.body.empty()) msg += ": " + res.body.substr(0, 200);
       return fail(s, Error(Error::Kind::http, std::move(msg), res.status, res.body));
     }
@@ -545,17 +566,17 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
   // flight; anything else goes to run().
   Future<Response> start(const Call& c) {
     auto s = make_state(c);
-    const bool cached = opt.cache.enabled && s->method == "GET" && !c.no_cache;
-    const bool coalesce = opt.coalesce_gets && s->method == "GET" && !c.no_cache;
+    const bool cached = opt.cache.enabled && s->request.method == "GET" && !c.no_cache;
+    const bool coalesce = opt.coalesce_gets && s->request.method == "GET" && !c.no_cache;
     if (!cached && !coalesce) {
-      auto f = s->promise.get_future();
+      auto f = future_of(s);
       run(s);
       return f;
     }
     {
       std::lock_guard lk(cache_mu);
       if (cached) {
-        if (auto it = cache.find(s->target); it != cache.end()) {
+        if (auto it = cache.find(s->request.target); it != cache.end()) {
           if (clock->now() < it->second.fresh_until) {
             ++cstats.hits;
             return make_ready_future(Response(it->second.res));
@@ -565,19 +586,20 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
             s->headers.emplace_back("If-None-Match", it->second.etag);
           }
         }
-        s->cache_key = s->target;
+        s->cache_key = s->request.target;
         s->ttl = c.cache_ttl.value_or(opt.cache.ttl);
       }
       if (coalesce) {
         for (const auto& [name, value] : c.headers) {
-          if (s->flight_key.empty()) s->flight_key = s->target;
+          if (s->flight_key.empty()) s->flight_key = s->request.target;
           s->flight_key += '\n';
           s->flight_key += name;
           s->flight_key += ':';
           s->flight_key += value;
         }
-        std::string_view key = s->flight_key.empty() ? std::string_view(s->target) : std::string_view(s->flight_key);
-        if (auto [it, first] = gets_in_flight.try_emplace(key); !first) {
+        std::string_view key = s->flight_key.empty() ? std::string_view(s->request.target) : std::string_view(s->flight_key);
+        s->flight_hash = boost::hash<std::string_view>()(key);
+        if (auto [it, first] = gets_in_flight.try_emplace(FlightKey{key, s->flight_hash}); !first) {
           ++cstats.coalesced;
           Promise<Response> joined;
           it->second.push_back(joined);
@@ -587,7 +609,7 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
       }
       ++cstats.misses;
     }
-    auto f = s->promise.get_future();
+    auto f = future_of(s);
     run(s);
     return f;
   }

@@ -30,56 +30,31 @@ namespace ssl = boost::asio::ssl;
 using tcp = asio::ip::tcp;
 using error_code = boost::system::error_code;
 
-namespace {
-
-struct Pool;
-class Connection;
-
-// A request from its hand-over to its callback. While started and not finished it is on the
-// transport's list of live requests, which one timer sweeps for timeouts (no timer each).
-struct Pending : std::enable_shared_from_this<Pending> {
-  ClientRequest req;
-  Origin origin;
-  Transport::Callback done;
-  Pool* pool = nullptr;
-  Connection* conn = nullptr;  // where it is queued, if anywhere
-  unsigned resends = 0;
-  bool pipelinable = false;
-  bool head = false;
-  bool finished = false;
-  std::chrono::steady_clock::time_point deadline{};
-  Pending** list = nullptr;  // the live list this is on, if any
-  Pending* prev = nullptr;
-  Pending* next = nullptr;
-
-  void link(Pending** head) {
-    list = head;
-    next = *head;
-    if (next) next->prev = this;
-    *head = this;
-  }
-  void unlink() noexcept {
-    if (!list) return;
-    if (prev)
-      prev->next = next;
-    else
-      *list = next;
-    if (next) next->prev = prev;
-    list = nullptr;
-    prev = next = nullptr;
-  }
-  Pending() = default;
-  Pending(const Pending&) = delete;
-  Pending& operator=(const Pending&) = delete;
-  ~Pending() { unlink(); }
-};
-using PendingPtr = std::shared_ptr<Pending>;
+namespace detail {
 
 struct Pool {
   Origin origin;
   std::string host_header;
   std::vector<std::shared_ptr<Connection>> conns;
-  std::deque<PendingPtr> waiting;
+  std::deque<std::shared_ptr<Exchange>> waiting;
+};
+
+}  // namespace detail
+
+namespace {
+
+using detail::Connection;
+using detail::Pool;
+using PendingPtr = std::shared_ptr<Exchange>;
+
+// What the callback form of async_send sends.
+struct CallbackExchange final : Exchange {
+  Transport::Callback done;
+  void complete(TransportError err, ClientResponse res) override {
+    auto f = std::move(done);
+    done = nullptr;
+    if (f) f(std::move(err), std::move(res));
+  }
 };
 
 }  // namespace
@@ -90,7 +65,7 @@ struct Transport::Core : std::enable_shared_from_this<Transport::Core> {
   // Requests started and not finished (declared before the pools: a request dropped while the
   // core goes still unlinks itself from here). One timer, set for the earliest deadline, times
   // them out.
-  Pending* live = nullptr;
+  Exchange* live = nullptr;
   asio::steady_timer sweep_timer{ctx};
   std::chrono::steady_clock::time_point sweep_at = std::chrono::steady_clock::time_point::max();
   std::optional<ssl::context> tls;
@@ -106,9 +81,11 @@ struct Transport::Core : std::enable_shared_from_this<Transport::Core> {
   std::vector<PendingPtr> submitted;
   bool drain_posted = false;
   std::vector<PendingPtr> draining;  // the batch being placed (io thread only)
-  // While a batch is placed, connections are written once at its end, not per request.
+  // While a batch is placed, or the answers of one read are delivered (each freeing a slot
+  // for a waiting request), connections are written once at its end, not per request.
   bool corked = false;
   std::vector<std::shared_ptr<Connection>> to_flush;
+  void uncork();
 
   Core(asio::io_context& c, TransportOptions o) : ctx(c), opt(std::move(o)) {
     if (opt.pipeline_depth == 0) opt.pipeline_depth = 1;
@@ -119,10 +96,11 @@ struct Transport::Core : std::enable_shared_from_this<Transport::Core> {
   void submit(PendingPtr p);
   void drain();
   Pool& pool_for(const Origin& origin);
-  void start(const Origin& origin, PendingPtr p);
+  void start(PendingPtr p, std::chrono::steady_clock::time_point now);
   void dispatch(PendingPtr p);
   bool try_place(Pool& pool, const PendingPtr& p, bool may_open);
-  void pump(Pool& pool);
+  // Places waiting requests; `freed`, a connection that just answered one, is tried first.
+  void pump(Pool& pool, Connection* freed = nullptr);
   void finish(const PendingPtr& p, TransportError err, ClientResponse res);
   void on_timeout(const PendingPtr& p);
   void arm_sweep(std::chrono::steady_clock::time_point at);
@@ -130,11 +108,9 @@ struct Transport::Core : std::enable_shared_from_this<Transport::Core> {
   void shutdown();
 };
 
-namespace {
-
 using Core = Transport::Core;
 
-class Connection : public std::enable_shared_from_this<Connection> {
+class detail::Connection : public std::enable_shared_from_this<Connection> {
  public:
   enum class State { connecting, open, closed };
 
@@ -245,7 +221,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       const bool was_written = i++ < written;
       p->conn = nullptr;
       if (p->finished) continue;
-      const bool safe = !was_written || p->req.idempotent();
+      const bool safe = !was_written || p->request.idempotent();
       if (!connect_failure && safe && p->resends < core_->opt.broken_connection_retries && !core_->stopped) {
         ++p->resends;
         if (was_written) ++core_->stats.requests_resent;
@@ -321,7 +297,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (state_ != State::open || writing_ || written_ >= queue_.size()) return;
     out_.clear();
     for (std::size_t i = written_; i < queue_.size(); ++i) {
-      serialize_request(queue_[i]->req, pool_->host_header, core_->opt.user_agent, out_);
+      serialize_request(queue_[i]->request, pool_->host_header, core_->opt.user_agent, out_);
       ++core_->stats.requests_sent;
     }
     written_ = queue_.size();
@@ -367,6 +343,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
                     ec == asio::error::eof ? "connection closed by the server before the response" : ec.message());
     }
     parser_.commit(n);
+    const bool nested = core_->corked;
+    core_->corked = true;
+    const bool go_on = deliver_answers();
+    if (!nested) core_->uncork();
+    if (!go_on) return;
+    if (queue_.empty()) went_idle();
+    if (state_ == State::open) read();
+  }
+
+  // Every complete answer in the buffer, in order; false once the connection is done for.
+  bool deliver_answers() {
     for (;;) {
       auto st = parser_.parse();
       if (st == Parser::Status::need_more) break;
@@ -381,7 +368,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
           p->conn = nullptr;
           core_->finish(p, {TransportError::Kind::protocol, why}, {});
         }
-        return broken(TransportError::Kind::closed, why);
+        broken(TransportError::Kind::closed, why);
+        return false;
       }
       // message_complete
       const int status = parser_.status_code();
@@ -389,37 +377,39 @@ class Connection : public std::enable_shared_from_this<Connection> {
         parser_.next();
         continue;
       }
-      if (queue_.empty() || written_ == 0) return broken(TransportError::Kind::protocol, "response without a request");
+      if (queue_.empty() || written_ == 0) {
+        broken(TransportError::Kind::protocol, "response without a request");
+        return false;
+      }
       if (!parser_.keep_alive()) closing_ = true;
       deliver_front();
-      if (state_ == State::closed) return;
+      if (state_ == State::closed) return false;
       if (closing_) {
         // The server ends the connection after this answer: the rest goes elsewhere.
-        return broken(TransportError::Kind::closed, "connection closed by the server (Connection: close)");
+        broken(TransportError::Kind::closed, "connection closed by the server (Connection: close)");
+        return false;
       }
     }
-    if (queue_.empty()) went_idle();
-    if (state_ == State::open) read();
+    return true;
   }
 
   void deliver_front() {
     ClientResponse res;
     res.status = parser_.status_code();
     res.reason = std::string(parser_.reason());
-    res.headers.reserve(parser_.headers().size());
-    for (const auto& f : parser_.headers()) res.headers.emplace_back(std::string(f.name), std::string(f.value));
+    res.headers.assign(parser_.headers());
     res.body = std::string(parser_.body());
     parser_.next();
-    auto p = queue_.front();
+    auto p = std::move(queue_.front());
     queue_.pop_front();
     if (!p->pipelinable) --unpipelinable_;
     --written_;
     p->conn = nullptr;
     if (!queue_.empty()) parser_.expect_no_body(queue_.front()->head);
     ++core_->stats.responses_received;
-    auto self = shared_from_this();
+    // No reference of our own is taken: this runs inside a read handler that holds one.
     core_->finish(p, {}, std::move(res));
-    if (!closing_ && state_ == State::open) core_->pump(*pool_);
+    if (!closing_ && state_ == State::open) core_->pump(*pool_, this);
   }
 
   void went_idle() {
@@ -455,8 +445,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
   State state_ = State::connecting;
   bool writing_ = false, closing_ = false, removed_ = false, connect_timed_out_ = false, flush_due_ = false;
 };
-
-}  // namespace
 
 ssl::context& Transport::Core::tls_context() {
   if (tls) return *tls;
@@ -499,11 +487,13 @@ void Transport::Core::drain() {
     drain_posted = false;
   }
   corked = true;
-  for (auto& p : draining) {
-    auto pending = std::move(p);
-    start(pending->origin, pending);
-  }
+  const auto now = std::chrono::steady_clock::now();  // one reading for the batch's deadlines
+  for (auto& p : draining) start(std::move(p), now);
   draining.clear();
+  uncork();
+}
+
+void Transport::Core::uncork() {
   corked = false;
   // A connection flushed here may break and call back into the pool: work on a copy.
   auto conns = std::move(to_flush);
@@ -525,13 +515,17 @@ Pool& Transport::Core::pool_for(const Origin& origin) {
   return *slot;
 }
 
-void Transport::Core::start(const Origin& origin, PendingPtr p) {
+void Transport::Core::start(PendingPtr p, std::chrono::steady_clock::time_point now) {
+  // Sent again after it completed (a retry from above): fresh bookkeeping.
+  p->finished = false;
+  p->conn = nullptr;
+  p->resends = 0;
   if (stopped) return finish(p, {TransportError::Kind::cancelled, "transport shut down"}, {});
-  p->pool = &pool_for(origin);
-  p->pipelinable = p->req.idempotent() || p->req.allow_pipelining;
-  p->head = p->req.method == "HEAD";
-  auto timeout = p->req.timeout.count() > 0 ? p->req.timeout : opt.request_timeout;
-  p->deadline = std::chrono::steady_clock::now() + timeout;
+  p->pool = &pool_for(p->origin);
+  p->pipelinable = p->request.idempotent() || p->request.allow_pipelining;
+  p->head = p->request.method == "HEAD";
+  auto timeout = p->request.timeout.count() > 0 ? p->request.timeout : opt.request_timeout;
+  p->deadline = now + timeout;
   p->link(&live);
   if (p->deadline < sweep_at) arm_sweep(p->deadline);
   try {
@@ -573,14 +567,22 @@ void Transport::Core::dispatch(PendingPtr p) {
   if (!try_place(*p->pool, p, true)) p->pool->waiting.push_back(std::move(p));
 }
 
-void Transport::Core::pump(Pool& pool) {
+void Transport::Core::pump(Pool& pool, Connection* freed) {
   while (!pool.waiting.empty()) {
-    auto p = pool.waiting.front();
+    auto& p = pool.waiting.front();
     if (p->finished) {
       pool.waiting.pop_front();
       continue;
     }
-    if (!try_place(pool, p, true)) break;
+    // While requests wait, every other connection is full or busy with what it cannot share
+    // (it would have taken one when its own answer freed a slot): the one that just answered
+    // is where the next request goes, without looking at the rest.
+    if (freed && p->pipelinable && freed->accepting() && freed->load() < opt.pipeline_depth && freed->all_pipelinable() &&
+        freed->load() > 0) {
+      freed->assign(p);
+    } else if (!try_place(pool, p, true)) {
+      break;
+    }
     pool.waiting.pop_front();
   }
 }
@@ -589,11 +591,8 @@ void Transport::Core::finish(const PendingPtr& p, TransportError err, ClientResp
   if (p->finished) return;
   p->finished = true;
   p->unlink();
-  auto done = std::move(p->done);
-  p->done = nullptr;
-  if (!done) return;
   try {
-    done(std::move(err), std::move(res));
+    p->complete(std::move(err), std::move(res));
   } catch (...) {
     // A callback that throws must not take the transport's thread down with it.
   }
@@ -601,7 +600,7 @@ void Transport::Core::finish(const PendingPtr& p, TransportError err, ClientResp
 
 void Transport::Core::on_timeout(const PendingPtr& p) {
   if (p->finished) return;
-  auto timeout = p->req.timeout.count() > 0 ? p->req.timeout : opt.request_timeout;
+  auto timeout = p->request.timeout.count() > 0 ? p->request.timeout : opt.request_timeout;
   Connection* c = p->conn;
   finish(p, {TransportError::Kind::timeout, "no response within " + std::to_string(timeout.count()) + " ms"}, {});
   if (c) {
@@ -629,12 +628,12 @@ void Transport::Core::sweep() {
   sweep_at = std::chrono::steady_clock::time_point::max();
   const auto now = std::chrono::steady_clock::now();
   std::vector<PendingPtr> due;
-  for (Pending* p = live; p; p = p->next)
+  for (Exchange* p = live; p; p = p->next)
     if (p->deadline <= now) due.push_back(p->shared_from_this());
   for (auto& p : due) on_timeout(p);
   if (stopped) return;
   auto next = std::chrono::steady_clock::time_point::max();
-  for (Pending* p = live; p; p = p->next) next = std::min(next, p->deadline);
+  for (Exchange* p = live; p; p = p->next) next = std::min(next, p->deadline);
   if (next != std::chrono::steady_clock::time_point::max()) arm_sweep(next);
 }
 
@@ -690,11 +689,16 @@ Transport::~Transport() {
 }
 
 void Transport::async_send(const Origin& origin, ClientRequest request, Callback done) {
-  auto p = std::make_shared<Pending>();
-  p->req = std::move(request);
+  auto p = std::make_shared<CallbackExchange>();
+  p->request = std::move(request);
   p->origin = origin;
   p->done = std::move(done);
   core_->submit(std::move(p));
+}
+
+void Transport::async_send(const Origin& origin, std::shared_ptr<Exchange> x) {
+  x->origin = origin;
+  core_->submit(std::move(x));
 }
 
 std::pair<TransportError, ClientResponse> Transport::send(const Origin& origin, ClientRequest request) {

@@ -3,13 +3,33 @@
 #include <oasis/http/client.hpp>
 
 #include <charconv>
+#include <cstring>
 #include <stdexcept>
 
 namespace oasis::http {
 
 namespace {
 
-bool has_crlf(std::string_view s) noexcept { return s.find_first_of("\r\n") != std::string_view::npos; }
+bool has_crlf(std::string_view s) noexcept {
+  for (char c : s)
+    if (c == '\r' || c == '\n') [[unlikely]]
+      return true;
+  return false;
+}
+
+// Whether a header may be sent as the caller wrote it: framing is the transport's to decide,
+// and a CR or LF could split the request.
+bool sendable(std::string_view n, std::string_view v) noexcept {
+  if (n.empty() || has_crlf(n) || has_crlf(v)) return false;
+  if (n.size() == 14 && iequals(n, "content-length")) return false;
+  if (n.size() == 17 && iequals(n, "transfer-encoding")) return false;
+  return true;
+}
+
+void put(char*& p, std::string_view s) noexcept {
+  std::memcpy(p, s.data(), s.size());
+  p += s.size();
+}
 
 }  // namespace
 
@@ -76,11 +96,44 @@ bool ClientRequest::idempotent() const noexcept {
          method == "TRACE";
 }
 
-std::string_view ClientResponse::header(std::string_view name) const noexcept {
-  for (const auto& [n, v] : headers)
-    if (iequals(n, name)) return v;
+void HeaderBlock::emplace_back(std::string_view name, std::string_view value) {
+  const std::size_t at = text_.size();
+  if (at + name.size() + value.size() > std::numeric_limits<std::uint32_t>::max())
+    throw std::length_error("header block larger than 4 GiB");
+  text_.append(name);
+  text_.append(value);
+  entries_.push_back({static_cast<std::uint32_t>(at), static_cast<std::uint32_t>(name.size()),
+                      static_cast<std::uint32_t>(value.size())});
+}
+
+void HeaderBlock::assign(const Headers& fields) {
+  std::size_t bytes = 0;
+  for (const auto& f : fields) bytes += f.name.size() + f.value.size();
+  if (bytes > std::numeric_limits<std::uint32_t>::max()) throw std::length_error("header block larger than 4 GiB");
+  text_.resize(bytes);
+  entries_.resize(fields.size());
+  char* p = text_.data();
+  Entry* e = entries_.data();
+  for (const auto& f : fields) {
+    *e++ = {static_cast<std::uint32_t>(p - text_.data()), static_cast<std::uint32_t>(f.name.size()),
+            static_cast<std::uint32_t>(f.value.size())};
+    std::memcpy(p, f.name.data(), f.name.size());
+    p += f.name.size();
+    std::memcpy(p, f.value.data(), f.value.size());
+    p += f.value.size();
+  }
+}
+
+std::string_view HeaderBlock::get(std::string_view name) const noexcept {
+  for (std::size_t i = 0; i < entries_.size(); ++i)
+    if (entries_[i].name == name.size()) {
+      auto [n, v] = (*this)[i];
+      if (iequals(n, name)) return v;
+    }
   return {};
 }
+
+std::string_view ClientResponse::header(std::string_view name) const noexcept { return headers.get(name); }
 
 std::string_view to_string(TransportError::Kind k) noexcept {
   switch (k) {
@@ -96,51 +149,65 @@ std::string_view to_string(TransportError::Kind k) noexcept {
   return "unknown";
 }
 
+// The size is counted first and the bytes copied into place once: one growth of `out` at
+// most, no append-by-append checks (a pipelined batch serializes hundreds of these).
 void serialize_request(const ClientRequest& req, std::string_view host_header, std::string_view user_agent,
                        std::string& out) {
-  out += req.method;
-  out += ' ';
-  out += req.target.empty() ? std::string_view("/") : std::string_view(req.target);
-  out += " HTTP/1.1\r\n";
+  const std::string_view target = req.target.empty() ? std::string_view("/") : std::string_view(req.target);
   bool has_host = false, has_agent = false;
+  std::size_t fields = 0;
   auto scan = [&](const HeaderList& list) {
     for (const auto& [n, v] : list) {
       if (n.size() == 4 && iequals(n, "host")) has_host = true;
       if (n.size() == 10 && iequals(n, "user-agent")) has_agent = true;
+      fields += n.size() + v.size() + 4;
     }
   };
   if (req.common_headers) scan(*req.common_headers);
   scan(req.headers);
+  const bool agent = !has_agent && !user_agent.empty();
+  char length[24];
+  std::size_t length_size = 0;
+  if (!req.body.empty() || req.method == "POST" || req.method == "PUT" || req.method == "PATCH")
+    length_size = static_cast<std::size_t>(std::to_chars(length, length + sizeof length, req.body.size()).ptr - length);
+  const std::size_t need = req.method.size() + 1 + target.size() + 11 + (has_host ? 0 : 8 + host_header.size()) + fields +
+                           (agent ? 14 + user_agent.size() : 0) + (length_size ? 18 + length_size : 0) + 2 + req.body.size();
+  const std::size_t at = out.size();
+  out.resize(at + need);
+  char* p = out.data() + at;
+  put(p, req.method);
+  *p++ = ' ';
+  put(p, target);
+  put(p, " HTTP/1.1\r\n");
   if (!has_host) {
-    out += "Host: ";
-    out += host_header;
-    out += "\r\n";
+    put(p, "Host: ");
+    put(p, host_header);
+    put(p, "\r\n");
   }
   auto emit = [&](const HeaderList& list) {
     for (const auto& [n, v] : list) {
-      // Framing is the transport's to decide; a header with CR/LF could split the request.
-      if (n.empty() || has_crlf(n) || has_crlf(v) || iequals(n, "content-length") || iequals(n, "transfer-encoding"))
-        continue;
-      out += n;
-      out += ": ";
-      out += v;
-      out += "\r\n";
+      if (!sendable(n, v)) continue;
+      put(p, n);
+      put(p, ": ");
+      put(p, v);
+      put(p, "\r\n");
     }
   };
   if (req.common_headers) emit(*req.common_headers);
   emit(req.headers);
-  if (!has_agent && !user_agent.empty()) {
-    out += "User-Agent: ";
-    out += user_agent;
-    out += "\r\n";
+  if (agent) {
+    put(p, "User-Agent: ");
+    put(p, user_agent);
+    put(p, "\r\n");
   }
-  if (!req.body.empty() || req.method == "POST" || req.method == "PUT" || req.method == "PATCH") {
-    out += "Content-Length: ";
-    out += std::to_string(req.body.size());
-    out += "\r\n";
+  if (length_size) {
+    put(p, "Content-Length: ");
+    put(p, std::string_view(length, length_size));
+    put(p, "\r\n");
   }
-  out += "\r\n";
-  out += req.body;
+  put(p, "\r\n");
+  put(p, req.body);
+  out.resize(static_cast<std::size_t>(p - out.data()));  // shorter by the headers left out
 }
 
 }  // namespace oasis::http

@@ -156,7 +156,10 @@ void forward_request_headers(const http::Headers& in, http::HeaderList& out, boo
   out.emplace_back("Via", std::string(hop.outgoing_via()));
 }
 
-void forward_response_headers(const http::HeaderList& in, http::Response& out) {
+namespace {
+
+template <class Fields>
+void forward_response(const Fields& in, http::Response& out) {
   HopInfo hop;
   Kinds kinds;
   std::size_t i = 0;
@@ -174,5 +177,10 @@ void forward_response_headers(const http::HeaderList& in, http::Response& out) {
   }
   out.header("Via", hop.outgoing_via());
 }
+
+}  // namespace
+
+void forward_response_headers(const http::HeaderList& in, http::Response& out) { forward_response(in, out); }
+void forward_response_headers(const http::HeaderBlock& in, http::Response& out) { forward_response(in, out); }
 
 }  // namespace oasis::proxy

@@ -6,7 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include <condition_variable>
 #include <future>
+#include <mutex>
 #include <thread>
 
 using namespace oasis::http;
@@ -66,6 +68,138 @@ TEST(RequestSerializer, WritesFramingAndDropsInjectedHeaders) {
   EXPECT_EQ(out,
             "POST /a?b=1 HTTP/1.1\r\nHost: h:81\r\nAccept: application/json\r\nUser-Agent: oasis-test\r\n"
             "Content-Length: 5\r\n\r\nhello");
+}
+
+TEST(RequestSerializer, CommonHeadersFirstCallersHostAndAgentKeptAndBatchesAppend) {
+  HeaderList common{{"Accept", "application/json"}, {"transfer-encoding", "chunked"}};
+  ClientRequest a;
+  a.target = "/x";
+  a.common_headers = &common;
+  a.headers = {{"host", "other:1"}, {"USER-AGENT", "mine"}, {"X-Empty", ""}};
+  ClientRequest b;
+  b.method = "PUT";
+  b.target = "";  // an empty target is the root
+  std::string out = "previous";
+  serialize_request(a, "h:81", "oasis-test", out);
+  serialize_request(b, "h:81", "oasis-test", out);
+  EXPECT_EQ(out,
+            "previous"
+            "GET /x HTTP/1.1\r\nAccept: application/json\r\nhost: other:1\r\nUSER-AGENT: mine\r\nX-Empty: \r\n\r\n"
+            "PUT / HTTP/1.1\r\nHost: h:81\r\nUser-Agent: oasis-test\r\nContent-Length: 0\r\n\r\n");
+}
+
+TEST(HeaderBlock, HoldsCopiesOfParsedFieldsInOrderAndFindsThemByAnyCase) {
+  std::string wire = "Content-Type";
+  std::string value = "application/json; charset=utf-8";
+  Headers parsed;
+  parsed.add(wire, value);
+  parsed.add("ETag", "\"4-4\"");
+  parsed.add("X-Empty", "");
+  parsed.add("etag", "second");
+  HeaderBlock b;
+  b.emplace_back("Stale", "replaced by assign");
+  b.assign(parsed);
+  wire.assign(wire.size(), '?');  // the block holds copies, not views of the parser's buffer
+  value.assign(value.size(), '?');
+  ASSERT_EQ(b.size(), 4u);
+  EXPECT_EQ(b[0].first, "Content-Type");
+  EXPECT_EQ(b[0].second, "application/json; charset=utf-8");
+  EXPECT_EQ(b.get("content-type"), "application/json; charset=utf-8");
+  EXPECT_EQ(b.get("ETAG"), "\"4-4\"");  // the first of a repeated name
+  EXPECT_EQ(b.get("x-empty"), "");
+  EXPECT_EQ(b.get("Missing"), "");
+  EXPECT_EQ(b.get("Content-Typ"), "");
+  std::vector<std::string> seen;
+  for (const auto& [n, v] : b) seen.push_back(std::string(n) + "=" + std::string(v));
+  EXPECT_EQ(seen, (std::vector<std::string>{"Content-Type=application/json; charset=utf-8", "ETag=\"4-4\"", "X-Empty=", "etag=second"}));
+
+  HeaderBlock copy = b;  // offsets, not views: a copy reads its own bytes
+  b = HeaderBlock{{"A", "1"}};
+  EXPECT_EQ(copy.get("etag"), "\"4-4\"");
+  EXPECT_EQ(copy.size(), 4u);
+  EXPECT_EQ(b.size(), 1u);
+  EXPECT_EQ(b.get("a"), "1");
+  b.emplace_back("B", "2");
+  EXPECT_EQ(b[1].first, "B");
+  EXPECT_EQ(b[1].second, "2");
+  EXPECT_TRUE(HeaderBlock{}.empty());
+}
+
+namespace {
+// A caller's own exchange: counts its completions and keeps the answers.
+struct CountingExchange final : Exchange {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::string> bodies;
+  std::vector<TransportError::Kind> errors;
+  void complete(TransportError err, ClientResponse res) override {
+    std::lock_guard lk(mu);
+    errors.push_back(err.kind);
+    bodies.push_back(res.body);
+    cv.notify_all();
+  }
+  bool wait_for(std::size_t n) {
+    std::unique_lock lk(mu);
+    return cv.wait_for(lk, 5s, [&] { return bodies.size() >= n; });
+  }
+};
+}  // namespace
+
+TEST(Transport, AnExchangeCompletesOncePerSendAndCanBeSentAgain) {
+  ScriptedServer server([](ScriptedConn& c, int) {
+    int n = 0;
+    while (auto r = c.read_request()) c.respond(oasis_test::target_of(*r) + "#" + std::to_string(++n));
+  });
+  Transport t;
+  auto x = std::make_shared<CountingExchange>();
+  x->request.target = "/again";
+  t.async_send(local(server.port()), x);
+  ASSERT_TRUE(x->wait_for(1));
+  t.async_send(local(server.port()), x);  // a retry sends the same object
+  ASSERT_TRUE(x->wait_for(2));
+  std::this_thread::sleep_for(50ms);  // nothing more arrives
+  std::lock_guard lk(x->mu);
+  EXPECT_EQ(x->bodies, (std::vector<std::string>{"/again#1", "/again#2"}));
+  EXPECT_EQ(x->errors, (std::vector<TransportError::Kind>{TransportError::Kind::none, TransportError::Kind::none}));
+  EXPECT_EQ(t.stats().connections_opened, 1u);
+}
+
+TEST(Transport, APostWaitingAmongPipelinedGetsGetsAConnectionToItself) {
+  // More requests than the pool holds at once, so they wait and go out as answers free slots
+  // (the freed connection is reused first): a POST among them must still go alone.
+  std::atomic<int> posts{0}, posts_alone{0};
+  ScriptedServer server([&](ScriptedConn& c, int) {
+    while (auto r = c.read_request(2s)) {
+      if (r->rfind("POST", 0) == 0) {
+        ++posts;
+        if (!c.data_within(100ms)) ++posts_alone;
+      }
+      c.respond(oasis_test::target_of(*r));
+    }
+  });
+  TransportOptions opt;
+  opt.max_connections = 2;
+  opt.pipeline_depth = 4;
+  Transport t(opt);
+  std::vector<ClientRequest> reqs;
+  for (int i = 0; i < 40; ++i) {
+    if (i == 17 || i == 29) {
+      ClientRequest post;
+      post.method = "POST";
+      post.target = "/post/" + std::to_string(i);
+      post.body = "x";
+      reqs.push_back(post);
+    } else {
+      reqs.push_back(get("/get/" + std::to_string(i)));
+    }
+  }
+  auto results = send_all(t, local(server.port()), reqs);
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    ASSERT_FALSE(results[i].first) << results[i].first.message;
+    EXPECT_EQ(results[i].second.body, reqs[i].target);
+  }
+  EXPECT_EQ(posts.load(), 2);
+  EXPECT_EQ(posts_alone.load(), 2);
 }
 
 TEST(Transport, ReusesKeepAliveConnection) {

@@ -54,7 +54,7 @@ class Response {
   int status() const noexcept { return r_.status; }
   std::string_view reason() const noexcept { return r_.reason; }
   bool ok() const noexcept { return r_.status >= 200 && r_.status < 300; }
-  const HeaderList& headers() const noexcept { return r_.headers; }
+  const http::HeaderBlock& headers() const noexcept { return r_.headers; }
   std::string_view header(std::string_view name) const noexcept { return r_.header(name); }
   const std::string& body() const noexcept { return r_.body; }
   // The body parsed as JSON (parsed once, on first use, into one arena that copies of this

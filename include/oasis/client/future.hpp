@@ -77,6 +77,12 @@ struct SharedState {
     if (run_first) run_first();
     for (auto& f : run) f();
   }
+  void set_value(T&& v) {
+    complete([&] { value.emplace(std::move(v)); });
+  }
+  void set_exception(std::exception_ptr e) {
+    complete([&] { error = std::move(e); });
+  }
 };
 
 template <class T>
@@ -90,13 +96,12 @@ template <class T>
 class Promise {
  public:
   Promise() : s_(std::make_shared<detail::SharedState<T>>()) {}
+  // On a state that lives inside a larger object (an aliasing shared_ptr): one allocation for
+  // both.
+  explicit Promise(std::shared_ptr<detail::SharedState<T>> s) : s_(std::move(s)) {}
   Future<T> get_future() const { return Future<T>(s_); }
-  void set_value(T v) const {
-    s_->complete([&] { s_->value.emplace(std::move(v)); });
-  }
-  void set_exception(std::exception_ptr e) const {
-    s_->complete([&] { s_->error = std::move(e); });
-  }
+  void set_value(T v) const { s_->set_value(std::move(v)); }
+  void set_exception(std::exception_ptr e) const { s_->set_exception(std::move(e)); }
 
  private:
   std::shared_ptr<detail::SharedState<T>> s_;
@@ -157,6 +162,14 @@ class Future {
   T get() && {
     wait();
     std::lock_guard lk(s_->mu);
+    if (s_->error) std::rethrow_exception(s_->error);
+    if (s_->readers.load(std::memory_order_acquire) == 1) return std::move(*s_->value);
+    return *s_->value;
+  }
+  // For a Future known to be ready and whose completion this thread has synchronised with
+  // (when_all's inputs, through its counter): its value, moved out when no other Future reads
+  // it, else copied; or rethrows. A completed state is no longer written, so no lock.
+  T take_ready() && {
     if (s_->error) std::rethrow_exception(s_->error);
     if (s_->readers.load(std::memory_order_acquire) == 1) return std::move(*s_->value);
     return *s_->value;
@@ -264,9 +277,10 @@ Future<std::vector<T>> when_all(std::vector<Future<T>> futures) {
       std::unique_ptr<Gather> own(this);
       std::vector<T> values;
       values.reserve(fs.size());
-      for (auto& each : fs) {
-        if (auto e = each.exception()) return out.set_exception(e);
-        values.push_back(std::move(each).get());
+      try {
+        for (auto& each : fs) values.push_back(std::move(each).take_ready());
+      } catch (...) {  // the first failure in order
+        return out.set_exception(std::current_exception());
       }
       fs.clear();  // the inputs' states go before the caller wakes
       out.set_value(std::move(values));

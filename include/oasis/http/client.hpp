@@ -18,6 +18,9 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
+#include <iterator>
+#include <limits>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -67,10 +70,77 @@ struct ClientRequest {
   bool idempotent() const noexcept;
 };
 
+// The header fields of a received response, owned in one block: names and values back to back
+// in one string, with their offsets — two allocations for all the fields of an answer instead
+// of one per long name or value. Copies stay valid (offsets, not views). Iterating gives
+// (name, value) pairs of views into the block.
+class HeaderBlock {
+ public:
+  using value_type = std::pair<std::string_view, std::string_view>;
+  class iterator {
+   public:
+    using iterator_category = std::forward_iterator_tag;
+    using value_type = HeaderBlock::value_type;
+    using difference_type = std::ptrdiff_t;
+    using reference = value_type;
+    using pointer = void;
+    iterator() = default;
+    value_type operator*() const noexcept { return (*b_)[i_]; }
+    iterator& operator++() noexcept {
+      ++i_;
+      return *this;
+    }
+    iterator operator++(int) noexcept {
+      auto t = *this;
+      ++i_;
+      return t;
+    }
+    bool operator==(const iterator& o) const noexcept { return i_ == o.i_; }
+
+   private:
+    friend class HeaderBlock;
+    iterator(const HeaderBlock* b, std::size_t i) noexcept : b_(b), i_(i) {}
+    const HeaderBlock* b_ = nullptr;
+    std::size_t i_ = 0;
+  };
+
+  HeaderBlock() = default;
+  HeaderBlock(std::initializer_list<value_type> fields) {
+    for (const auto& [n, v] : fields) emplace_back(n, v);
+  }
+  // Room for `fields` fields of `bytes` name and value bytes in all.
+  void reserve(std::size_t fields, std::size_t bytes) {
+    entries_.reserve(fields);
+    text_.reserve(bytes);
+  }
+  // Throws std::length_error past 4 GiB of fields.
+  void emplace_back(std::string_view name, std::string_view value);
+  // Replaces the fields with copies of these (a parsed head's views): one pass, two allocations.
+  void assign(const Headers& fields);
+  std::size_t size() const noexcept { return entries_.size(); }
+  bool empty() const noexcept { return entries_.empty(); }
+  value_type operator[](std::size_t i) const noexcept {
+    const Entry& e = entries_[i];
+    const char* p = text_.data() + e.at;
+    return {std::string_view(p, e.name), std::string_view(p + e.name, e.value)};
+  }
+  iterator begin() const noexcept { return {this, 0}; }
+  iterator end() const noexcept { return {this, entries_.size()}; }
+  // The first field with this name (case-insensitive), or an empty view.
+  std::string_view get(std::string_view name) const noexcept;
+
+ private:
+  struct Entry {
+    std::uint32_t at, name, value;  // the name at `at`, the value right after it
+  };
+  std::string text_;
+  std::vector<Entry> entries_;
+};
+
 struct ClientResponse {
   int status = 0;
   std::string reason;
-  HeaderList headers;
+  HeaderBlock headers;
   std::string body;
 
   // The first header with this name (case-insensitive), or empty.
@@ -132,6 +202,58 @@ struct TransportStats {
   std::size_t idle_connections = 0;
 };
 
+namespace detail {
+struct Pool;
+class Connection;
+}  // namespace detail
+
+// A request and what takes its answer, for callers that keep state per request of their own
+// (the SDK's calls): they derive from Exchange, and the transport keeps its bookkeeping inside
+// it, so a send allocates nothing more. complete() runs once per send, on the transport's
+// thread; the same exchange may be sent again after it completed (a retry).
+class Exchange : public std::enable_shared_from_this<Exchange> {
+ public:
+  ClientRequest request;
+
+  Exchange() = default;
+  Exchange(const Exchange&) = delete;
+  Exchange& operator=(const Exchange&) = delete;
+  virtual ~Exchange() { unlink(); }
+
+  virtual void complete(TransportError err, ClientResponse res) = 0;
+
+  // --- the transport's bookkeeping while sent; callers leave it alone ---------------------
+  Origin origin;
+  detail::Pool* pool = nullptr;
+  detail::Connection* conn = nullptr;  // where it is queued, if anywhere
+  unsigned resends = 0;
+  bool pipelinable = false;
+  bool head = false;
+  bool finished = false;
+  std::chrono::steady_clock::time_point deadline{};
+  // The transport's list of live requests (swept for timeouts by one timer).
+  Exchange** list = nullptr;
+  Exchange* prev = nullptr;
+  Exchange* next = nullptr;
+
+  void link(Exchange** head) noexcept {
+    list = head;
+    next = *head;
+    if (next) next->prev = this;
+    *head = this;
+  }
+  void unlink() noexcept {
+    if (!list) return;
+    if (prev)
+      prev->next = next;
+    else
+      *list = next;
+    if (next) next->prev = prev;
+    list = nullptr;
+    prev = next = nullptr;
+  }
+};
+
 class Transport {
  public:
   using Callback = std::function<void(TransportError, ClientResponse)>;
@@ -147,6 +269,9 @@ class Transport {
 
   // Sends from any thread; `done` runs once, on the transport's thread.
   void async_send(const Origin& origin, ClientRequest request, Callback done);
+  // Sends `x->request` from any thread; `x->complete` runs once, on the transport's thread.
+  // Not again until it has completed.
+  void async_send(const Origin& origin, std::shared_ptr<Exchange> x);
   // Blocks until the response is in. Not from the transport's thread.
   std::pair<TransportError, ClientResponse> send(const Origin& origin, ClientRequest request);
   // Runs `f` on the transport's thread after `delay` (for backoff; cancelled on shutdown).

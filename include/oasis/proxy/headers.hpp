@@ -35,5 +35,6 @@ void forward_request_headers(const http::Headers& in, http::HeaderList& out, boo
 // The upstream's response headers as they go to the client: hop-by-hop fields and those its
 // Connection names dropped, Content-Length, Date and Server dropped, Via appended to.
 void forward_response_headers(const http::HeaderList& in, http::Response& out);
+void forward_response_headers(const http::HeaderBlock& in, http::Response& out);
 
 }  // namespace oasis::proxy
