@@ -17,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace oasis::schema {
@@ -112,6 +113,12 @@ class Schema {
   bool exclusive_minimum = false, exclusive_maximum = false;
   bool unique_items = false;
   bool checks_directions = false;  // some property may be readOnly/writeOnly (looked up lazily)
+  // Settled at load for the text validator (validate_text.cpp), so a value dispatches once:
+  bool text_plain = false;         // not pure_ref/always_false/nullable; no anyOf, oneOf, not, if, unevaluated*
+  bool member_rules = false;       // properties, patternProperties, additionalProperties or propertyNames
+  std::uint8_t text_whole = 0;     // 1: an object is evaluated whole (captured); 2: an array is
+  std::uint32_t enum_string_count = 0;
+  std::unique_ptr<std::string_view[]> enum_strings;  // the string members of `enum`, in order
   Format format = Format::unknown;
   SchemaRef ref = nullptr;
 

@@ -150,8 +150,34 @@ struct Compiler::Impl {
       Schema& n = *nodes[i];
       n.effective_read_only = is_read_only(&n);
       n.effective_write_only = is_write_only(&n);
+      settle_text(n);
     }
     flags_done = nodes.size();
+  }
+
+  // What the text validator would otherwise test keyword by keyword for every value.
+  static void settle_text(Schema& n) {
+    using namespace detail;
+    constexpr std::uint32_t hard_any = has_any_of | has_one_of | has_not | has_if | has_unevaluated;
+    n.text_plain = !n.pure_ref && !n.always_false && !n.nullable && !(n.has & hard_any);
+    n.member_rules = !n.properties.empty() || !n.pattern_properties.empty() || n.additional_properties ||
+                     n.property_names;
+    n.text_whole = 0;
+    if (!n.pure_ref && !n.always_false) {
+      const bool whole = n.has & (hard_any | has_enum | has_const);
+      if (whole || ((n.has & has_object) && (!n.dependent_required.empty() || !n.dependent_schemas.empty())))
+        n.text_whole |= 1;
+      if (whole || ((n.has & has_array) && (n.unique_items || n.contains))) n.text_whole |= 2;
+    }
+    n.enum_string_count = 0;
+    n.enum_strings.reset();
+    if (n.enum_values) {
+      std::uint32_t count = 0;
+      for (const auto& e : *n.enum_values) count += e.is_string();
+      n.enum_strings = std::make_unique<std::string_view[]>(count ? count : 1);
+      for (const auto& e : *n.enum_values)
+        if (e.is_string()) n.enum_strings[n.enum_string_count++] = std::string_view(e.get_string());
+    }
   }
 
   // A subschema that lives inline at `pointer`.

@@ -31,6 +31,7 @@
 #include <boost/json/value_stack.hpp>
 #include <boost/unordered/unordered_flat_set.hpp>
 
+#include <cmath>
 #include <cstring>
 #include <memory>
 #include <vector>
@@ -117,6 +118,28 @@ struct Scalar {
 
 constexpr std::uint32_t kHardAny = has_any_of | has_one_of | has_not | has_if | has_unevaluated;
 constexpr std::size_t kLinearKeys = 32;
+
+// Equal bytes, for the short names of members: a word at a time, without a call.
+inline bool same_bytes(const char* a, const char* b, std::size_t n) {
+  std::uint64_t x, y;
+  while (n > 8) {
+    std::memcpy(&x, a, 8);
+    std::memcpy(&y, b, 8);
+    if (x != y) return false;
+    a += 8, b += 8, n -= 8;
+  }
+  if (n >= 4) {  // two overlapping words cover 4..8 bytes
+    std::uint32_t p, q, r, t;
+    std::memcpy(&p, a, 4);
+    std::memcpy(&q, b, 4);
+    std::memcpy(&r, a + n - 4, 4);
+    std::memcpy(&t, b + n - 4, 4);
+    return p == q && r == t;
+  }
+  for (std::size_t i = 0; i < n; ++i)
+    if (a[i] != b[i]) return false;
+  return true;
+}
 
 bool direction_forbids(SchemaRef ps, Direction d) {
   return (d == Direction::request && ps->effective_read_only) || (d == Direction::response && ps->effective_write_only);
@@ -225,22 +248,69 @@ struct Checker {
     return json_equal(e, v.number_value());
   }
 
+  // Exact, as detail::compare, with the common pairs inline.
+  static int num_compare(const Num& a, const Num& b) {
+    if (a.kind == b.kind) {
+      if (a.kind == Num::i64) return a.i < b.i ? -1 : a.i > b.i ? 1 : 0;
+      if (a.kind == Num::f64) return a.d < b.d ? -1 : a.d > b.d ? 1 : 0;
+    } else if (a.kind == Num::f64 && b.kind == Num::i64 && b.i > -(std::int64_t{1} << 53) &&
+               b.i < (std::int64_t{1} << 53)) {
+      const double y = static_cast<double>(b.i);  // exact
+      return a.d < y ? -1 : a.d > y ? 1 : 0;
+    }
+    return compare(a, b);
+  }
+
+  static Num num_of_scalar(const Scalar& v) {
+    switch (v.kind) {
+      case json::kind::int64: return num_of_int(v.i);
+      case json::kind::uint64: return Num{Num::u64, 0, v.u, 0};
+      default: return num_of_double(v.d);
+    }
+  }
+
+  // The code points of `str` are within [lo, hi]; counted only when the bytes cannot tell
+  // (a code point is 1 to 4 bytes).
+  static bool length_within(std::string_view str, std::size_t lo, std::size_t hi) {
+    const std::size_t bytes = str.size();
+    if (bytes < lo) return false;
+    if (bytes <= hi && (bytes + 3) / 4 >= lo) return true;
+    const std::size_t len = utf8_length(str);
+    return len >= lo && len <= hi;
+  }
+
+  bool enum_has(SchemaRef s, const Scalar& v) const {
+    if (v.kind == json::kind::string) {
+      const std::string_view* e = s->enum_strings.get();
+      for (std::uint32_t i = 0; i < s->enum_string_count; ++i)
+        if (e[i].size() == v.str.size() && std::memcmp(e[i].data(), v.str.data(), v.str.size()) == 0) return true;
+      return false;
+    }
+    for (const auto& e : *s->enum_values)
+      if (scalar_equal(e, v)) return true;
+    return false;
+  }
+
   void scalar_eval(SchemaRef s, std::size_t frame, const Scalar& v, std::size_t depth) {
-    for (;;) {
-      if (failed) return;
-      if (!s->pure_ref && !s->always_false && (s->has & kHardAny)) {
-        if (!is_valid_at(s, scalar_value(v), dir, depth, frame - 1, steps)) fail();
-        return;
+    if (s->text_plain) [[likely]] {
+      if (failed || !counted(s, frame)) return;
+    } else {
+      for (;;) {
+        if (failed) return;
+        if (!s->pure_ref && !s->always_false && (s->has & kHardAny)) {
+          if (!is_valid_at(s, scalar_value(v), dir, depth, frame - 1, steps)) fail();
+          return;
+        }
+        if (!counted(s, frame)) return;
+        if (s->always_false) return fail();
+        if (s->nullable && v.kind == json::kind::null) return;
+        if (s->pure_ref) {
+          s = s->ref;
+          ++frame;
+          continue;
+        }
+        break;
       }
-      if (!counted(s, frame)) return;
-      if (s->always_false) return fail();
-      if (s->nullable && v.kind == json::kind::null) return;
-      if (s->pure_ref) {
-        s = s->ref;
-        ++frame;
-        continue;
-      }
-      break;
     }
     if (s->type_mask) {
       bool ok;
@@ -251,50 +321,39 @@ struct Checker {
         case json::kind::int64:
         case json::kind::uint64: ok = s->type_mask & (type_number | type_integer); break;
         default:
-          ok = (s->type_mask & type_number) || ((s->type_mask & type_integer) && is_integer_value(json::value(v.d)));
+          ok = (s->type_mask & type_number) ||
+               ((s->type_mask & type_integer) && std::isfinite(v.d) && std::trunc(v.d) == v.d);
       }
       if (!ok) return fail();
     }
     const std::uint32_t has = s->has;
     if (has == 0) return;
-    if (has & has_enum) {
-      bool found = false;
-      for (const auto& e : *s->enum_values)
-        if (scalar_equal(e, v)) {
-          found = true;
-          break;
-        }
-      if (!found) return fail();
-    }
+    if ((has & has_enum) && !enum_has(s, v)) return fail();
     if ((has & has_const) && !scalar_equal(*s->const_value, v)) return fail();
     switch (v.kind) {
       case json::kind::int64:
       case json::kind::uint64:
       case json::kind::double_: {
-        if (has & (has_numeric | has_format)) {
-          const json::value jv = v.number_value();
-          if (has & has_numeric) {
-            Num n = *num_of(jv);
-            if (s->minimum) {
-              int cmp = compare(n, *s->minimum);
-              if (cmp < 0 || (cmp == 0 && s->exclusive_minimum)) return fail();
-            }
-            if (s->maximum) {
-              int cmp = compare(n, *s->maximum);
-              if (cmp > 0 || (cmp == 0 && s->exclusive_maximum)) return fail();
-            }
-            if (s->multiple_of && !is_multiple_of(n, *s->multiple_of)) return fail();
+        if (has & has_numeric) {
+          const Num n = num_of_scalar(v);
+          if (s->minimum) {
+            int cmp = num_compare(n, *s->minimum);
+            if (cmp < 0 || (cmp == 0 && s->exclusive_minimum)) return fail();
           }
-          if ((has & has_format) && is_numeric_format(s->format) && !in_numeric_format(s->format, jv)) return fail();
+          if (s->maximum) {
+            int cmp = num_compare(n, *s->maximum);
+            if (cmp > 0 || (cmp == 0 && s->exclusive_maximum)) return fail();
+          }
+          if (s->multiple_of && !is_multiple_of(n, *s->multiple_of)) return fail();
         }
+        if ((has & has_format) && is_numeric_format(s->format) && !in_numeric_format(s->format, v.number_value()))
+          return fail();
         break;
       }
       case json::kind::string:
         if (has & has_string) {
-          if (s->min_length > 0 || s->max_length != kNoLimit) {
-            const std::size_t len = utf8_length(v.str);
-            if (len < s->min_length || len > s->max_length) return fail();
-          }
+          if ((s->min_length > 0 || s->max_length != kNoLimit) && !length_within(v.str, s->min_length, s->max_length))
+            return fail();
           if (s->pattern && !RE2::PartialMatch(re2::StringPiece(v.str.data(), v.str.size()), *s->pattern))
             return fail();
         }
@@ -316,17 +375,10 @@ struct Checker {
   }
 
   // --- containers
-  static bool hard(SchemaRef s, bool object) {
-    const std::uint32_t has = s->has;
-    if (has & (kHardAny | has_enum | has_const)) return true;
-    if (object) return (has & has_object) && (!s->dependent_required.empty() || !s->dependent_schemas.empty());
-    return (has & has_array) && (s->unique_items || s->contains);
-  }
-
   void container_enter(SchemaRef s, std::size_t frame, bool object) {
     for (;;) {
       if (failed) return;
-      if (!s->pure_ref && !s->always_false && hard(s, object)) {
+      if (s->text_whole & (object ? 1 : 2)) {  // hard(s, object), settled at load
         captures.push_back({s, frame});
         return;
       }
@@ -397,7 +449,7 @@ struct Checker {
   static int lookup(SchemaRef s, std::string_view key, std::size_t& guess) {
     if (guess < s->properties.size()) {
       const std::string& n = s->properties[guess].name;
-      if (n.size() == key.size() && std::memcmp(n.data(), key.data(), key.size()) == 0) return static_cast<int>(guess++);
+      if (n.size() == key.size() && same_bytes(n.data(), key.data(), key.size())) return static_cast<int>(guess++);
     }
     int i = s->find_property(key);
     if (i >= 0) guess = static_cast<std::size_t>(i) + 1;
@@ -506,8 +558,7 @@ struct Checker {
     for (std::size_t k = f.evals_begin; k < f.evals_end && !failed; ++k) {
       SchemaRef s = active[k].s;
       const std::size_t frame = active[k].frame;
-      if (s->properties.empty() && s->pattern_properties.empty() && !s->additional_properties && !s->property_names)
-        continue;
+      if (!s->member_rules) continue;
       bool matched = false;
       int pi = k == f.evals_begin && f.lead ? lead_pi : s->properties.empty() ? -1 : s->find_property(key);
       if (pi >= 0) {
