@@ -31,6 +31,10 @@
 #include <boost/json/value_stack.hpp>
 #include <boost/unordered/unordered_flat_set.hpp>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <cmath>
 #include <cstring>
 #include <memory>
@@ -725,6 +729,196 @@ struct Handler {
   bool on_comment(json::string_view, json::error_code&) { return true; }
 };
 
+// The plain subset of JSON, tokenized without basic_parser's machinery for resuming: strings of
+// printable ASCII without escapes, integers of up to 15 digits, decimals of up to 18 digits
+// without an exponent, containers nested less deep than the limit. It drives the same Handler
+// with the same events, and each number gets the very value basic_parser gives it (an int64, or
+// detail::dec_to_float of the same mantissa and exponent, the formula basic_parser applies to
+// such a number). At anything outside the subset — including any malformed text — run() answers
+// false and the caller starts over with basic_parser, which decides. Text that run() accepts is
+// well-formed JSON.
+class PlainText {
+ public:
+  PlainText(Handler& h, std::string_view text, std::size_t max_depth)
+      : h_(h), p_(text.data()), end_(text.data() + text.size()), max_depth_(max_depth) {}
+
+  bool run() {
+    skip_ws();
+    if (p_ == end_ || !value(0)) return false;
+    skip_ws();
+    return p_ == end_;
+  }
+
+ private:
+  static bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+  void skip_ws() {
+    while (p_ != end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
+  }
+
+  // At `*p_`, which exists.
+  bool value(std::size_t depth) {
+    switch (*p_) {
+      case '{': return object(depth + 1);
+      case '[': return array(depth + 1);
+      case '"': {
+        std::string_view v;
+        if (!string(v)) return false;
+        return h_.on_string(json::string_view(v.data(), v.size()), v.size(), ec_);
+      }
+      case 't': return literal("true", 4) && h_.on_bool(true, ec_);
+      case 'f': return literal("false", 5) && h_.on_bool(false, ec_);
+      case 'n': return literal("null", 4) && h_.on_null(ec_);
+      default: return number();
+    }
+  }
+
+  bool literal(const char* word, std::size_t n) {
+    if (static_cast<std::size_t>(end_ - p_) < n || std::memcmp(p_, word, n) != 0) return false;
+    p_ += n;
+    return true;
+  }
+
+  // At the opening quote; the contents, when they are plain.
+  bool string(std::string_view& out) {
+    const char* const start = ++p_;
+#if defined(__SSE2__)
+    const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), space = _mm_set1_epi8(' ');
+    while (end_ - p_ >= 16) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p_));
+      // signed: bytes from 0x80 compare below ' ' as well as the controls do
+      const __m128i stop =
+          _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)), _mm_cmplt_epi8(v, space));
+      const int mask = _mm_movemask_epi8(stop);
+      if (mask) {
+        p_ += __builtin_ctz(static_cast<unsigned>(mask));
+        return string_end(start, out);
+      }
+      p_ += 16;
+    }
+#endif
+    while (p_ != end_) {
+      const unsigned char c = static_cast<unsigned char>(*p_);
+      if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80) return string_end(start, out);
+      ++p_;
+    }
+    return false;
+  }
+
+  bool string_end(const char* start, std::string_view& out) {
+    if (*p_ != '"') return false;  // an escape, a control or a byte that is not ASCII
+    out = std::string_view(start, static_cast<std::size_t>(p_ - start));
+    ++p_;
+    return true;
+  }
+
+  bool number() {
+    const bool neg = *p_ == '-';
+    if (neg) ++p_;
+    if (p_ == end_) return false;
+    std::uint64_t mant = 0;
+    int digits = 0;
+    if (*p_ == '0') {
+      ++p_;
+      if (p_ != end_ && is_digit(*p_)) return false;
+    } else if (is_digit(*p_)) {
+      do {
+        if (++digits > 15) return false;
+        mant = mant * 10 + static_cast<std::uint64_t>(*p_ - '0');
+        ++p_;
+      } while (p_ != end_ && is_digit(*p_));
+    } else {
+      return false;
+    }
+    if (p_ != end_ && *p_ == '.') {
+      ++p_;
+      int frac = 0;
+      while (p_ != end_ && is_digit(*p_)) {
+        if (++frac > 15 || digits + frac > 18) return false;
+        mant = mant * 10 + static_cast<std::uint64_t>(*p_ - '0');
+        ++p_;
+      }
+      if (frac == 0) return false;
+      if (p_ != end_ && (*p_ | 32) == 'e') return false;
+      const double d = json::detail::dec_to_float(mant, -frac, neg);
+      return h_.on_double(d, {}, ec_);
+    }
+    if (p_ != end_ && (*p_ | 32) == 'e') return false;
+    const std::int64_t i = neg ? -static_cast<std::int64_t>(mant) : static_cast<std::int64_t>(mant);
+    return h_.on_int64(i, {}, ec_);
+  }
+
+  bool object(std::size_t depth) {
+    if (depth >= max_depth_) return false;
+    ++p_;
+    h_.on_object_begin(ec_);
+    skip_ws();
+    if (p_ == end_) return false;
+    std::size_t n = 0;
+    if (*p_ == '}') {
+      ++p_;
+      return h_.on_object_end(0, ec_);
+    }
+    for (;;) {
+      if (*p_ != '"') return false;
+      std::string_view k;
+      if (!string(k)) return false;
+      h_.on_key(json::string_view(k.data(), k.size()), k.size(), ec_);
+      skip_ws();
+      if (p_ == end_ || *p_ != ':') return false;
+      ++p_;
+      skip_ws();
+      if (p_ == end_ || !value(depth)) return false;
+      ++n;
+      skip_ws();
+      if (p_ == end_) return false;
+      if (*p_ == ',') {
+        ++p_;
+        skip_ws();
+        if (p_ == end_) return false;
+        continue;
+      }
+      if (*p_ != '}') return false;
+      ++p_;
+      return h_.on_object_end(n, ec_);
+    }
+  }
+
+  bool array(std::size_t depth) {
+    if (depth >= max_depth_) return false;
+    ++p_;
+    h_.on_array_begin(ec_);
+    skip_ws();
+    if (p_ == end_) return false;
+    std::size_t n = 0;
+    if (*p_ == ']') {
+      ++p_;
+      return h_.on_array_end(0, ec_);
+    }
+    for (;;) {
+      if (!value(depth)) return false;
+      ++n;
+      skip_ws();
+      if (p_ == end_) return false;
+      if (*p_ == ',') {
+        ++p_;
+        skip_ws();
+        if (p_ == end_) return false;
+        continue;
+      }
+      if (*p_ != ']') return false;
+      ++p_;
+      return h_.on_array_end(n, ec_);
+    }
+  }
+
+  Handler& h_;
+  const char* p_;
+  const char* const end_;
+  const std::size_t max_depth_;
+  json::error_code ec_;
+};
+
 TextValidity dom_answer(SchemaRef s, std::string_view text, Direction d, const json::parse_options& po) {
   json::monotonic_resource arena;
   json::stream_parser p({}, po);
@@ -749,7 +943,18 @@ TextValidity is_valid_text(SchemaRef s, std::string_view text, Direction d, std:
   json::monotonic_resource arena;
   checker.reset(s, d, text, &arena);
   TextValidity out;
+  bool decided = false;
   {
+    Handler h(&checker);
+    if (PlainText(h, text, max_depth).run()) {
+      out = checker.failed && !checker.need_dom ? TextValidity::invalid : TextValidity::valid;
+      decided = true;
+    } else {  // basic_parser decides, from the start
+      checker.finish();
+      checker.reset(s, d, text, &arena);
+    }
+  }
+  if (!decided) {
     json::basic_parser<Handler> parser(po, &checker);
     json::error_code ec;
     // as stream_parser::write then finish() drive it (what parse_body does)
