@@ -6,7 +6,9 @@
 //       (5 per VM, 501 GETs for 100 VMs). Every answer is parsed as JSON and checked to name its VM.
 //       seq: one connection, one call after the other (sync API); pool: N connections, no
 //       pipelining; pipe: N connections, D requests in flight on each — both async, gathered with
-//       when_all.
+//       when_all. --parse-on-arrival sets ClientOptions::parse_json_on_arrival: answers are parsed
+//       on the transport's thread as they come, as the undici and aiohttp inventories parse each
+//       answer in its own task.
 //   inventory_bench URL --mode flood --requests N [--batch B] [--connections N] [--depth D] [--path P]
 //       N GETs of P, B in flight at a time (async + when_all per batch), bodies kept but not parsed.
 //   inventory_bench URL --mode raw ...   the same flood on http::Transport alone (no Client, no
@@ -53,6 +55,7 @@ struct Args {
   long requests = 100000;
   std::size_t batch = 256;
   std::string path = "/json";
+  bool parse_on_arrival = false;
 };
 
 Args parse(int argc, char** argv) {
@@ -72,6 +75,7 @@ Args parse(int argc, char** argv) {
     else if (k == "--requests") a.requests = std::stol(next());
     else if (k == "--batch") a.batch = std::stoul(next());
     else if (k == "--path") a.path = next();
+    else if (k == "--parse-on-arrival") a.parse_on_arrival = true;
     else if (!k.empty() && k[0] != '-' && a.url.empty()) a.url = k;
     else throw std::invalid_argument("unknown argument " + k);
   }
@@ -188,6 +192,7 @@ int main(int argc, char** argv) try {
   o.transport.max_idle = o.transport.max_connections;
   o.transport.pipeline_depth = (a.mode == "pipe" || a.mode == "flood") ? a.depth : 1;
   o.retry.max_retries = 0;  // a benchmark must not hide failures behind retries
+  o.parse_json_on_arrival = a.parse_on_arrival;
   // The flood sends the same GET over and over: each must be a request of its own, as undici's
   // are, not joined to an identical one in flight. (The inventory's GETs all differ.)
   if (a.mode == "flood") o.coalesce_gets = false;

@@ -152,6 +152,16 @@ std::string base64(std::string_view in) {
   return out;
 }
 
+// application/json, or a +json suffix (application/problem+json), parameters aside.
+bool is_json_media(std::string_view type) {
+  type = type.substr(0, type.find(';'));
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
+  auto ends_with_ci = [&](std::string_view suffix) {
+    return type.size() >= suffix.size() && http::iequals(type.substr(type.size() - suffix.size()), suffix);
+  };
+  return http::iequals(type, "application/json") || ends_with_ci("+json");
+}
+
 bool is_safe_method(std::string_view m) { return m == "GET" || m == "HEAD" || m == "OPTIONS"; }
 
 // The default clock: steady_clock, with timers on the transport's thread.
@@ -316,6 +326,12 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
   }
 
   void fulfil(const StatePtr& s, Response&& r) {
+    if (opt.parse_json_on_arrival && is_json_media(r.header("Content-Type"))) {
+      try {
+        r.json();
+      } catch (const std::exception&) {  // the caller's json() tells
+      }
+    }
     auto waiters = take_joiners(*s);
     for (auto& w : waiters) w.set_value(r);
     s->result.set_value(std::move(r));

@@ -241,6 +241,36 @@ TEST(Response, JsonOfEverySizeMatchesAPlainParseAndOutlivesTheOriginal) {
   EXPECT_THROW(oasis::client::Response(bad).json(), boost::system::system_error);
 }
 
+TEST(Client, ParsesJsonAnswersOnArrivalOnlyWhenAskedAndOnlyJsonMediaTypes) {
+  Api api([](const std::string& req) {
+    const std::string target = req.substr(4, req.find(' ', 4) - 4);
+    auto with_type = [](const std::string& type, const std::string& body) {
+      return "HTTP/1.1 200 OK\r\nContent-Type: " + type + "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    };
+    if (target == "/json") return with_type("application/json; charset=utf-8", "{\"data\":{\"vmid\":100}}");
+    if (target == "/problem") return with_type("Application/Problem+JSON", "{\"title\":\"x\"}");
+    if (target == "/text") return with_type("text/plain", "{\"looks\":\"like json\"}");
+    return with_type("application/json", "{\"data\": [1, 2");  // /broken: cut short
+  });
+  for (bool eager : {false, true}) {
+    auto o = options_for(api);
+    o.parse_json_on_arrival = eager;
+    oasis::Client c(o);
+    auto json = c.get("/json");
+    EXPECT_EQ(json.json_parsed(), eager);
+    EXPECT_EQ(json.data().at("vmid").to_number<int>(), 100);
+    EXPECT_TRUE(json.json_parsed());
+    EXPECT_EQ(c.get("/problem").json_parsed(), eager);  // a +json suffix is JSON too
+    auto text = c.get("/text");
+    EXPECT_FALSE(text.json_parsed());  // not a JSON media type: parsed only when asked
+    EXPECT_EQ(text.json().at("looks").as_string(), "like json");
+    auto broken = c.get("/broken");  // the call succeeds; json() reports the body
+    EXPECT_EQ(broken.status(), 200);
+    EXPECT_FALSE(broken.json_parsed());
+    EXPECT_THROW(broken.json(), boost::system::system_error);
+  }
+}
+
 TEST(Encoding, QueryFromKeyValuesDropsNullsAndRepeatsArrays) {
   Params p{{"name", "a b&c"}, {"skip", nullptr}, {"n", 3}, {"on", true}, {"tag", boost::json::array{"x", "y"}}};
   EXPECT_EQ(encode_query(p), "name=a%20b%26c&n=3&on=true&tag=x&tag=y");

@@ -62,6 +62,9 @@ class Response {
   const boost::json::value& json() const;
   // Proxmox wraps answers in {"data": ...}: that member, or the whole body if there is none.
   const boost::json::value& data() const;
+  // Whether the body is parsed already (by json() / data(), or on arrival with
+  // ClientOptions::parse_json_on_arrival).
+  bool json_parsed() const noexcept { return json_ != nullptr; }
 
  private:
   struct Parsed;
@@ -182,6 +185,11 @@ struct ClientOptions {
   // At most this many requests of this client on the wire at once (0: no limit); the rest wait
   // in order. Bounds what when_all over many async calls puts in flight.
   std::size_t max_in_flight = 0;
+  // JSON answers (a JSON media type) are parsed on the transport's thread as they arrive, so
+  // json() / data() find them parsed. Worth it when the caller's thread is the busier one: it
+  // then reads answers while the transport waits for the server. A body that does not parse is
+  // left as it came: json() reports the error when called.
+  bool parse_json_on_arrival = false;
 };
 
 class Client;
