@@ -730,13 +730,13 @@ struct Handler {
 };
 
 // The plain subset of JSON, tokenized without basic_parser's machinery for resuming: strings of
-// printable ASCII without escapes, integers of up to 15 digits, decimals of up to 18 digits
-// without an exponent, containers nested less deep than the limit. It drives the same Handler
-// with the same events, and each number gets the very value basic_parser gives it (an int64, or
-// detail::dec_to_float of the same mantissa and exponent, the formula basic_parser applies to
-// such a number). At anything outside the subset — including any malformed text — run() answers
-// false and the caller starts over with basic_parser, which decides. Text that run() accepts is
-// well-formed JSON.
+// printable ASCII without escapes, integers and decimals of up to 15 digits without an exponent
+// (basic_parser keeps every digit of those wherever they stand in the text; of longer ones it
+// may drop digits near the end of the text), containers nested less deep than the limit. It
+// drives the same Handler with the same events, and each number gets the very value basic_parser
+// gives it (an int64, or detail::dec_to_float of the same mantissa and exponent). At anything
+// outside the subset — including any malformed text — run() answers false and the caller starts
+// over with basic_parser, which decides. Text that run() accepts is well-formed JSON.
 class PlainText {
  public:
   PlainText(Handler& h, std::string_view text, std::size_t max_depth)
@@ -834,7 +834,7 @@ class PlainText {
       ++p_;
       int frac = 0;
       while (p_ != end_ && is_digit(*p_)) {
-        if (++frac > 15 || digits + frac > 18) return false;
+        if (digits + ++frac > 15) return false;  // below 2^53: no digit dropped anywhere
         mant = mant * 10 + static_cast<std::uint64_t>(*p_ - '0');
         ++p_;
       }

@@ -507,3 +507,162 @@ TEST(SchemaValidateText, AgreesWithTheDomOnMutatedInstancesOfRealDocuments) {
   EXPECT_GT(t.invalid, 1000u);
   EXPECT_GT(t.malformed, 100u);
 }
+
+// The text validator tokenizes plain JSON itself (validate_text.cpp, PlainText) and hands the
+// rest to basic_parser. Every number it converts must be the very value the DOM parse holds: a
+// schema whose minimum and maximum are the DOM's value of the number (as Boost.JSON parses that
+// text; it converts through different code at the end of a text and inside a longer one, and the
+// two may differ in the last bit for 17 digits and more) accepts it, in both places, and its
+// neighbours one unit in the last written digit away agree with the DOM path.
+TEST(SchemaValidateText, PlainNumbersAreTheDomsValues) {
+  std::mt19937_64 rng(20261122);
+  auto digits = [&](int n, bool nonzero_first) {
+    std::string s;
+    for (int i = 0; i < n; ++i) s += static_cast<char>('0' + (i == 0 && nonzero_first ? 1 + rng() % 9 : rng() % 10));
+    return s;
+  };
+  auto bounded = [](const boost::json::value& x, bool first_item) {
+    boost::json::object bound{{"minimum", x}, {"maximum", x}};
+    boost::json::value doc = first_item ? boost::json::value(boost::json::object{{"prefixItems", boost::json::array{bound}}})
+                                        : boost::json::value(bound);
+    oasis_test::Compiled c;
+    c.compiler = std::make_unique<Compiler>(doc, CompileOptions{Dialect::jsonschema2020, false});
+    c.schema = c.compiler->compile("");
+    return c;
+  };
+  const std::string tail = ",1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1]";
+  int checked = 0;
+  for (int round = 0; round < 2000; ++round) {
+    const int int_digits = static_cast<int>(rng() % 17);  // 0: "0.xxx"
+    const int frac_digits = static_cast<int>(rng() % 20);
+    std::string x = rng() % 3 == 0 ? "-" : "";
+    x += int_digits == 0 ? "0" : digits(int_digits, true);
+    if (frac_digits > 0) x += "." + digits(frac_digits, false);
+    const std::string padded = "[" + x + tail;
+    auto alone = bounded(oasis_test::json(x), false);
+    auto inside = bounded(oasis_test::json(padded).as_array()[0], true);
+    EXPECT_EQ(is_valid_text(alone.schema, x, Direction::none, 64), V) << x;
+    EXPECT_EQ(agree(alone, x), V) << x;
+    EXPECT_EQ(is_valid_text(inside.schema, padded, Direction::none, 64), V) << padded;
+    EXPECT_EQ(agree(inside, padded), V) << padded;
+    std::string up = x;
+    if (up.back() < '9') {
+      ++up.back();
+      agree(alone, up);
+      agree(inside, "[" + up + tail);
+    }
+    ++checked;
+  }
+  EXPECT_EQ(checked, 2000);
+  auto k = compile(R"({"type":"integer"})");
+  for (const char* t : {"-0", "-0.0", "0.0", "10.00", "123456789012345", "1234567890123456", "-999999999999999",
+                        "999999999999999.0", "0.000000000000000001", "1e2", "1E2", "-1e-2", "0e0", "1.5e300",
+                        "00", "-01", "--1", "+1", ".5", "1.e5", "-", "1.5.5", "1,", "[1,]", "[-]", "[1 2]"})
+    agree(k, t);
+}
+
+TEST(SchemaValidateText, PlainStringsAndTheirLengths) {
+  auto c = compile(R"({"type":"string","minLength":2,"maxLength":3})");
+  EXPECT_EQ(agree(c, "\"\xc3\xa4\xc3\xb6\xc3\xbc\""), V);          // 3 code points in 6 bytes
+  EXPECT_EQ(agree(c, "\"\xc3\xa4\xc3\xb6\xc3\xbcx\""), I);         // 4 code points
+  EXPECT_EQ(agree(c, "\"\xe2\x82\xac\""), I);                     // 1 code point in 3 bytes
+  EXPECT_EQ(agree(c, "\"\xf0\x9f\x98\x80\xf0\x9f\x98\x80\""), V);  // 2 code points in 8 bytes
+  EXPECT_EQ(agree(c, R"("\u00e4")"), I);
+  EXPECT_EQ(agree(c, "\"a\x01\""), M);
+  EXPECT_EQ(agree(c, "\"a\tb\""), M);
+  // the quote at every place around the 16-byte steps, and a stop byte at every place
+  auto any = compile(R"({"type":"array","items":{"type":"string","maxLength":20}})");
+  for (std::size_t n = 0; n < 40; ++n) {
+    const std::string s(n, 'x');
+    EXPECT_EQ(agree(any, "[\"" + s + "\"]"), n <= 20 ? V : I) << n;
+    EXPECT_EQ(agree(any, "[\"" + s + "\",\"" + s + "\"" + std::string(n, ' ') + "]"), n <= 20 ? V : I) << n;
+    for (const char* stop : {"\\n", "\\\"", "\xc3\xa9", "\x1f", "\xff", "\x7f"}) {
+      std::string t = "[\"" + s + stop + "\"]";
+      agree(any, t);
+    }
+  }
+}
+
+TEST(SchemaValidateText, EnumsOfStringsOfOneLength) {
+  auto c = compile(R"({"enum":["abc","abd","abe",1,"1",null]})");
+  EXPECT_EQ(agree(c, R"("abd")"), V);
+  EXPECT_EQ(agree(c, R"("abe")"), V);
+  EXPECT_EQ(agree(c, R"("abf")"), I);
+  EXPECT_EQ(agree(c, R"("ab")"), I);
+  EXPECT_EQ(agree(c, R"("abcd")"), I);
+  EXPECT_EQ(agree(c, R"("1")"), V);
+  EXPECT_EQ(agree(c, "1"), V);
+  EXPECT_EQ(agree(c, "1.0"), V);
+  EXPECT_EQ(agree(c, "null"), V);
+  EXPECT_EQ(agree(c, R"("\u0061bc")"), V);
+  auto e = compile(R"({"type":"array","items":{"enum":["",""]}})");
+  EXPECT_EQ(agree(e, R"([""])"), V);
+  EXPECT_EQ(agree(e, R"([" "])"), I);
+}
+
+// Objects with more members than the index marks (64), members in an order unlike the schema's,
+// `required` missing at the end, duplicates among the named and the other members.
+TEST(SchemaValidateText, ManyPropertiesRequiredAndDuplicates) {
+  for (int count : {5, 63, 64, 65, 100}) {
+    std::string props, req, full = "{";
+    for (int i = 0; i < count; ++i) {
+      const std::string name = "p" + std::to_string(i) + std::string(static_cast<std::size_t>(i % 11), 'q');
+      props += (i ? "," : "") + ("\"" + name + "\":{\"type\":\"integer\",\"minimum\":" + std::to_string(i) + "}");
+      req += (i ? "," : "") + ("\"" + name + "\"");
+    }
+    auto c = compile(R"({"type":"object","additionalProperties":{"type":"string"},"required":[)" + req +
+                     R"(],"properties":{)" + props + "}}");
+    std::vector<std::string> members;
+    for (int i = 0; i < count; ++i)
+      members.push_back("\"p" + std::to_string(i) + std::string(static_cast<std::size_t>(i % 11), 'q') + "\":");
+    auto object = [&](const std::vector<int>& order, const std::string& extra) {
+      std::string t = "{";
+      for (int i : order) t += (t.size() > 1 ? "," : "") + members[static_cast<std::size_t>(i)] + std::to_string(i);
+      return t + extra + "}";
+    };
+    std::vector<int> in_order, reversed;
+    for (int i = 0; i < count; ++i) in_order.push_back(i);
+    reversed.assign(in_order.rbegin(), in_order.rend());
+    EXPECT_EQ(agree(c, object(in_order, "")), V) << count;
+    EXPECT_EQ(agree(c, object(reversed, "")), V) << count;
+    EXPECT_EQ(agree(c, object(in_order, R"(,"other":"s")")), V) << count;
+    EXPECT_EQ(agree(c, object(in_order, R"(,"other":1)")), I) << count;
+    auto missing_last = in_order;
+    missing_last.pop_back();
+    EXPECT_EQ(agree(c, object(missing_last, "")), I) << count;
+    EXPECT_EQ(agree(c, object(missing_last, R"(,"other":"s")")), I) << count;
+    // a duplicate of a named member: the last value counts
+    EXPECT_EQ(agree(c, object(in_order, "," + members[0] + "-1")), I) << count;
+    EXPECT_EQ(agree(c, "{" + members[0] + "-1," + object(in_order, "").substr(1)), V) << count;
+    EXPECT_EQ(agree(c, object(in_order, R"(,"other":1,"other":"s")")), V) << count;
+    EXPECT_EQ(agree(c, object(in_order, R"(,"other":"s","other":1)")), I) << count;
+    (void)full;
+  }
+}
+
+// Truncations and single-byte changes of a plain document: the two tokenizers must agree on what
+// is malformed, and whitespace anywhere changes nothing.
+TEST(SchemaValidateText, PlainTextPrefixesAndBytes) {
+  auto c = compile(R"({"type":"array","items":{"type":"object","required":["id","name"],"properties":{
+    "id":{"type":"integer","minimum":1},"name":{"type":"string","maxLength":8},"ok":{"type":"boolean"},
+    "none":{"type":"null"},"price":{"type":"number","maximum":100},"tags":{"type":"array","items":{"type":"string"}}}}})");
+  const std::string doc =
+      R"([{"id":1,"name":"a","ok":true,"none":null,"price":1.25,"tags":["x","y"]},{"id":2,"name":"bb","ok":false,"tags":[]}])";
+  EXPECT_EQ(agree(c, doc), V);
+  EXPECT_EQ(agree(c, " \n\t[ { \"id\" : 1 , \"name\" : \"a\" , \"tags\" : [ ] } ] \r\n"), V);
+  for (std::size_t n = 0; n < doc.size(); ++n) agree(c, doc.substr(0, n));
+  const char replacements[] = {' ', '"', '\\', ',', ':', '[', ']', '{', '}', '0', '-', '.', 'e', 't', 'x', '\x01'};
+  for (std::size_t i = 0; i < doc.size(); ++i)
+    for (char r : replacements) {
+      std::string t = doc;
+      t[i] = r;
+      agree(c, t);
+    }
+  // depth around the limit
+  for (std::size_t depth = 1; depth < 12; ++depth) {
+    const std::string t = std::string(depth, '[') + std::string(depth, ']');
+    auto a = compile("{}");
+    agree(a, t, Direction::none, 8);
+    agree(a, std::string(depth, '[') + "{\"k\":1}" + std::string(depth, ']'), Direction::none, 8);
+  }
+}
