@@ -99,6 +99,7 @@ struct Frame {
   std::uint64_t seen = 0;
   std::size_t guess = 0;    // members usually come in the schema's order: try this index first
   std::size_t members = 0;  // distinct names so far
+  bool lead_alone = false;  // the lead is the only evaluation, without patternProperties or propertyNames
 };
 
 struct Scalar {
@@ -210,16 +211,22 @@ struct Checker {
   // --- the value that starts now: which evaluations apply to it
   std::size_t value_depth() const { return frames.empty() ? 0 : frames.back().depth + 1; }
 
-  void begin_value() {
+  // Inline: most values are members, whose evaluations were found at the key.
+  [[gnu::always_inline]] void begin_value() {
     if (failed) return;
-    if (!started) {
-      started = true;
-      pending.push_back({root, 1});
+    if (frames.empty()) [[unlikely]] {
+      if (!started) {
+        started = true;
+        pending.push_back({root, 1});
+      }
       return;
     }
-    if (frames.empty()) return;
     Frame& f = frames.back();
     if (f.object) return;  // filled at the key
+    begin_item(f);
+  }
+
+  void begin_item(Frame& f) {
     const std::size_t idx = f.count++;
     for (std::size_t k = f.evals_begin; k < f.evals_end; ++k) {
       SchemaRef s = active[k].s;
@@ -295,26 +302,39 @@ struct Checker {
     return false;
   }
 
+  // Through $ref-only nodes, nullable and whole-value keywords: the node whose keywords apply
+  // next, or null when this evaluation is over.
+  [[gnu::noinline]] SchemaRef scalar_enter(SchemaRef s, std::size_t& frame, const Scalar& v, std::size_t depth) {
+    for (;;) {
+      if (failed) return nullptr;
+      if (!s->pure_ref && !s->always_false && (s->has & kHardAny)) {
+        if (!is_valid_at(s, scalar_value(v), dir, depth, frame - 1, steps)) fail();
+        return nullptr;
+      }
+      if (!counted(s, frame)) return nullptr;
+      if (s->always_false) {
+        fail();
+        return nullptr;
+      }
+      if (s->nullable && v.kind == json::kind::null) return nullptr;
+      if (!s->pure_ref) return s;
+      s = s->ref;
+      ++frame;
+    }
+  }
+
+  [[gnu::noinline]] bool string_rest(SchemaRef s, std::uint32_t has, const Scalar& v) const {
+    if (s->pattern && !RE2::PartialMatch(re2::StringPiece(v.str.data(), v.str.size()), *s->pattern)) return false;
+    if ((has & has_format) && is_string_format(s->format) && !check_format(s->format, v.str)) return false;
+    return true;
+  }
+
   void scalar_eval(SchemaRef s, std::size_t frame, const Scalar& v, std::size_t depth) {
     if (s->text_plain) [[likely]] {
       if (failed || !counted(s, frame)) return;
     } else {
-      for (;;) {
-        if (failed) return;
-        if (!s->pure_ref && !s->always_false && (s->has & kHardAny)) {
-          if (!is_valid_at(s, scalar_value(v), dir, depth, frame - 1, steps)) fail();
-          return;
-        }
-        if (!counted(s, frame)) return;
-        if (s->always_false) return fail();
-        if (s->nullable && v.kind == json::kind::null) return;
-        if (s->pure_ref) {
-          s = s->ref;
-          ++frame;
-          continue;
-        }
-        break;
-      }
+      s = scalar_enter(s, frame, v, depth);
+      if (!s) return;
     }
     if (s->type_mask) {
       bool ok;
@@ -355,13 +375,10 @@ struct Checker {
         break;
       }
       case json::kind::string:
-        if (has & has_string) {
-          if ((s->min_length > 0 || s->max_length != kNoLimit) && !length_within(v.str, s->min_length, s->max_length))
-            return fail();
-          if (s->pattern && !RE2::PartialMatch(re2::StringPiece(v.str.data(), v.str.size()), *s->pattern))
-            return fail();
-        }
-        if ((has & has_format) && is_string_format(s->format) && !check_format(s->format, v.str)) return fail();
+        if ((has & has_string) && (s->min_length > 0 || s->max_length != kNoLimit) &&
+            !length_within(v.str, s->min_length, s->max_length))
+          return fail();
+        if ((has & (has_string | has_format)) && !string_rest(s, has, v)) return fail();
         break;
       default: break;
     }
@@ -429,7 +446,10 @@ struct Checker {
       stacks[static_cast<std::size_t>(f.capture_level)]->reset(json::storage_ptr(arena));
     }
     f.track_keys = object && f.evals_end > f.evals_begin;
-    if (f.track_keys && active[f.evals_begin].s->properties.size() <= 64) f.lead = active[f.evals_begin].s;
+    if (f.track_keys && active[f.evals_begin].s->properties.size() <= 64) {
+      f.lead = active[f.evals_begin].s;
+      f.lead_alone = f.evals_end - f.evals_begin == 1 && f.lead->pattern_properties.empty() && !f.lead->property_names;
+    }
     frames.push_back(f);
   }
 
@@ -538,6 +558,13 @@ struct Checker {
         return;
       }
       f.seen |= bit;
+      if (f.lead_alone) {  // what the loop below does for the one evaluation, a named member
+        ++f.members;
+        if (failed) return;
+        SchemaRef ps = f.lead->properties[static_cast<std::size_t>(lead_pi)].schema;
+        if (direction_forbids(ps, dir)) return fail();
+        return child(f, ps, active[f.evals_begin].frame);
+      }
     } else {
       if (seen_other(f, key)) {
         need_dom = true;
@@ -753,7 +780,9 @@ class PlainText {
   static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
   void skip_ws() {
-    while (p_ != end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
+    while (p_ != end_ && static_cast<unsigned char>(*p_) <= ' ' &&
+           (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t'))
+      ++p_;
   }
 
   // At `*p_`, which exists.
