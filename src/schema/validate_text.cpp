@@ -329,7 +329,13 @@ struct Checker {
     return true;
   }
 
-  void scalar_eval(SchemaRef s, std::size_t frame, const Scalar& v, std::size_t depth) {
+  // The evaluations of $ref and allOf (scalar_eval is inlined where each kind of scalar arrives,
+  // so that the kind is known there; these calls are not).
+  [[gnu::noinline]] void scalar_eval_out(SchemaRef s, std::size_t frame, const Scalar& v, std::size_t depth) {
+    scalar_eval(s, frame, v, depth);
+  }
+
+  [[gnu::always_inline]] void scalar_eval(SchemaRef s, std::size_t frame, const Scalar& v, std::size_t depth) {
     if (s->text_plain) [[likely]] {
       if (failed || !counted(s, frame)) return;
     } else {
@@ -382,12 +388,12 @@ struct Checker {
         break;
       default: break;
     }
-    if (has & has_ref) scalar_eval(s->ref, frame + 1, v, depth);
+    if (has & has_ref) scalar_eval_out(s->ref, frame + 1, v, depth);
     if (has & has_all_of)
-      for (SchemaRef a : s->all_of) scalar_eval(a, frame + 1, v, depth);
+      for (SchemaRef a : s->all_of) scalar_eval_out(a, frame + 1, v, depth);
   }
 
-  void on_scalar(const Scalar& v) {
+  [[gnu::always_inline]] void on_scalar(const Scalar& v) {
     if (failed) return;
     begin_value();
     const std::size_t depth = value_depth();
@@ -547,9 +553,30 @@ struct Checker {
     return {p, s.size()};
   }
 
-  void on_member(std::string_view key) {
+  // Inline: a member named by the only evaluation (what on_member_rest does for it).
+  [[gnu::always_inline]] void on_member(std::string_view key) {
     Frame& f = frames.back();
     if (!f.track_keys) return;
+    if (f.lead_alone) {
+      const int pi = lookup(f.lead, key, f.guess);
+      if (pi >= 0) {
+        const std::uint64_t bit = std::uint64_t{1} << pi;
+        if (f.seen & bit) {
+          need_dom = true;  // duplicate: the DOM keeps the last value
+          return;
+        }
+        f.seen |= bit;
+        ++f.members;
+        if (failed) return;
+        SchemaRef ps = f.lead->properties[static_cast<std::size_t>(pi)].schema;
+        if (direction_forbids(ps, dir)) return fail();
+        return child(f, ps, active[f.evals_begin].frame);
+      }
+    }
+    on_member_rest(f, key);
+  }
+
+  [[gnu::noinline]] void on_member_rest(Frame& f, std::string_view key) {
     int lead_pi = f.lead ? lookup(f.lead, key, f.guess) : -1;
     if (lead_pi >= 0) {
       const std::uint64_t bit = std::uint64_t{1} << lead_pi;
@@ -558,13 +585,6 @@ struct Checker {
         return;
       }
       f.seen |= bit;
-      if (f.lead_alone) {  // what the loop below does for the one evaluation, a named member
-        ++f.members;
-        if (failed) return;
-        SchemaRef ps = f.lead->properties[static_cast<std::size_t>(lead_pi)].schema;
-        if (direction_forbids(ps, dir)) return fail();
-        return child(f, ps, active[f.evals_begin].frame);
-      }
     } else {
       if (seen_other(f, key)) {
         need_dom = true;
@@ -779,6 +799,13 @@ class PlainText {
  private:
   static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
+  // After a token: true when more text follows, past any whitespace (compact text has none).
+  bool more() {
+    if (p_ != end_ && static_cast<unsigned char>(*p_) > ' ') return true;
+    skip_ws();
+    return p_ != end_;
+  }
+
   void skip_ws() {
     while (p_ != end_ && static_cast<unsigned char>(*p_) <= ' ' &&
            (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t'))
@@ -893,18 +920,14 @@ class PlainText {
       std::string_view k;
       if (!string(k)) return false;
       h_.on_key(json::string_view(k.data(), k.size()), k.size(), ec_);
-      skip_ws();
-      if (p_ == end_ || *p_ != ':') return false;
+      if (!more() || *p_ != ':') return false;
       ++p_;
-      skip_ws();
-      if (p_ == end_ || !value(depth)) return false;
+      if (!more() || !value(depth)) return false;
       ++n;
-      skip_ws();
-      if (p_ == end_) return false;
+      if (!more()) return false;
       if (*p_ == ',') {
         ++p_;
-        skip_ws();
-        if (p_ == end_) return false;
+        if (!more()) return false;
         continue;
       }
       if (*p_ != '}') return false;
@@ -927,12 +950,10 @@ class PlainText {
     for (;;) {
       if (!value(depth)) return false;
       ++n;
-      skip_ws();
-      if (p_ == end_) return false;
+      if (!more()) return false;
       if (*p_ == ',') {
         ++p_;
-        skip_ws();
-        if (p_ == end_) return false;
+        if (!more()) return false;
         continue;
       }
       if (*p_ != ']') return false;
