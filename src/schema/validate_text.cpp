@@ -691,7 +691,7 @@ struct Handler {
     c->s_parts = true;
     return true;
   }
-  bool on_string(json::string_view s, std::size_t, json::error_code&) {
+  [[gnu::always_inline]] bool on_string(json::string_view s, std::size_t, json::error_code&) {
     if (c->stopped()) return true;
     c->feed([s](json::value_stack& st) { st.push_string(s); });
     Scalar v;
@@ -714,7 +714,7 @@ struct Handler {
     c->k_parts = true;
     return true;
   }
-  bool on_key(json::string_view s, std::size_t, json::error_code&) {
+  [[gnu::always_inline]] bool on_key(json::string_view s, std::size_t, json::error_code&) {
     if (c->stopped()) return true;
     c->feed([s](json::value_stack& st) { st.push_key(s); });
     if (c->k_parts) {
@@ -729,7 +729,7 @@ struct Handler {
   }
 
   bool on_number_part(json::string_view, json::error_code&) { return true; }
-  bool on_int64(std::int64_t i, json::string_view, json::error_code&) {
+  [[gnu::always_inline]] bool on_int64(std::int64_t i, json::string_view, json::error_code&) {
     if (c->stopped()) return true;
     c->feed([i](json::value_stack& st) { st.push_int64(i); });
     Scalar v;
@@ -747,7 +747,7 @@ struct Handler {
     c->on_scalar(v);
     return true;
   }
-  bool on_double(double d, json::string_view, json::error_code&) {
+  [[gnu::always_inline]] bool on_double(double d, json::string_view, json::error_code&) {
     if (c->stopped()) return true;
     c->feed([d](json::value_stack& st) { st.push_double(d); });
     Scalar v;
@@ -787,183 +787,175 @@ struct Handler {
 class PlainText {
  public:
   PlainText(Handler& h, std::string_view text, std::size_t max_depth)
-      : h_(h), p_(text.data()), end_(text.data() + text.size()), max_depth_(max_depth) {}
+      : h_(h), begin_(text.data()), end_(text.data() + text.size()), max_depth_(max_depth) {}
 
   bool run() {
-    skip_ws();
-    if (p_ == end_ || !value(0)) return false;
-    skip_ws();
-    return p_ == end_;
+    const char* p = more(begin_);
+    if (!p) return false;
+    p = value(p, 0);
+    if (!p) return false;
+    while (p != end_ && is_ws(*p)) ++p;
+    return p == end_;
   }
 
  private:
+  // Each step takes the position and gives the next one, or null at anything outside the subset
+  // (so the position stays in a register across the Handler's calls).
   static bool is_digit(char c) { return c >= '0' && c <= '9'; }
+  static bool is_ws(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 
-  // After a token: true when more text follows, past any whitespace (compact text has none).
-  bool more() {
-    if (p_ != end_ && static_cast<unsigned char>(*p_) > ' ') return true;
-    skip_ws();
-    return p_ != end_;
+  // Past any whitespace (compact text has none); null at the end of the text.
+  const char* more(const char* p) const {
+    if (p != end_ && static_cast<unsigned char>(*p) > ' ') return p;
+    while (p != end_ && is_ws(*p)) ++p;
+    return p == end_ ? nullptr : p;
   }
 
-  void skip_ws() {
-    while (p_ != end_ && static_cast<unsigned char>(*p_) <= ' ' &&
-           (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t'))
-      ++p_;
-  }
-
-  // At `*p_`, which exists.
-  bool value(std::size_t depth) {
-    switch (*p_) {
-      case '{': return object(depth + 1);
-      case '[': return array(depth + 1);
+  // At `*p`, which exists.
+  const char* value(const char* p, std::size_t depth) {
+    switch (*p) {
+      case '{': return object(p, depth + 1);
+      case '[': return array(p, depth + 1);
       case '"': {
-        std::string_view v;
-        if (!string(v)) return false;
-        return h_.on_string(json::string_view(v.data(), v.size()), v.size(), ec_);
+        const char* start = p + 1;
+        p = string(start);
+        if (!p) return nullptr;
+        h_.on_string(json::string_view(start, static_cast<std::size_t>(p - start)), static_cast<std::size_t>(p - start), ec_);
+        return p + 1;
       }
-      case 't': return literal("true", 4) && h_.on_bool(true, ec_);
-      case 'f': return literal("false", 5) && h_.on_bool(false, ec_);
-      case 'n': return literal("null", 4) && h_.on_null(ec_);
-      default: return number();
+      case 't':
+        if (!literal(p, "true", 4)) return nullptr;
+        h_.on_bool(true, ec_);
+        return p + 4;
+      case 'f':
+        if (!literal(p, "false", 5)) return nullptr;
+        h_.on_bool(false, ec_);
+        return p + 5;
+      case 'n':
+        if (!literal(p, "null", 4)) return nullptr;
+        h_.on_null(ec_);
+        return p + 4;
+      default: return number(p);
     }
   }
 
-  bool literal(const char* word, std::size_t n) {
-    if (static_cast<std::size_t>(end_ - p_) < n || std::memcmp(p_, word, n) != 0) return false;
-    p_ += n;
-    return true;
+  bool literal(const char* p, const char* word, std::size_t n) const {
+    return static_cast<std::size_t>(end_ - p) >= n && std::memcmp(p, word, n) == 0;
   }
 
-  // At the opening quote; the contents, when they are plain.
-  bool string(std::string_view& out) {
-    const char* const start = ++p_;
+  // From the first byte of a string's contents: the closing quote, when the contents are plain.
+  const char* string(const char* p) const {
 #if defined(__SSE2__)
     const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), space = _mm_set1_epi8(' ');
-    while (end_ - p_ >= 16) {
-      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p_));
+    while (end_ - p >= 16) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
       // signed: bytes from 0x80 compare below ' ' as well as the controls do
       const __m128i stop =
           _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)), _mm_cmplt_epi8(v, space));
       const int mask = _mm_movemask_epi8(stop);
       if (mask) {
-        p_ += __builtin_ctz(static_cast<unsigned>(mask));
-        return string_end(start, out);
+        p += __builtin_ctz(static_cast<unsigned>(mask));
+        return *p == '"' ? p : nullptr;  // not an escape, a control or a byte that is not ASCII
       }
-      p_ += 16;
+      p += 16;
     }
 #endif
-    while (p_ != end_) {
-      const unsigned char c = static_cast<unsigned char>(*p_);
-      if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80) return string_end(start, out);
-      ++p_;
+    while (p != end_) {
+      const unsigned char c = static_cast<unsigned char>(*p);
+      if (c == '"') return p;
+      if (c == '\\' || c < 0x20 || c >= 0x80) return nullptr;
+      ++p;
     }
-    return false;
+    return nullptr;
   }
 
-  bool string_end(const char* start, std::string_view& out) {
-    if (*p_ != '"') return false;  // an escape, a control or a byte that is not ASCII
-    out = std::string_view(start, static_cast<std::size_t>(p_ - start));
-    ++p_;
-    return true;
-  }
-
-  bool number() {
-    const bool neg = *p_ == '-';
-    if (neg) ++p_;
-    if (p_ == end_) return false;
+  const char* number(const char* p) {
+    const bool neg = *p == '-';
+    if (neg) ++p;
+    if (p == end_) return nullptr;
     std::uint64_t mant = 0;
     int digits = 0;
-    if (*p_ == '0') {
-      ++p_;
-      if (p_ != end_ && is_digit(*p_)) return false;
-    } else if (is_digit(*p_)) {
+    if (*p == '0') {
+      ++p;
+      if (p != end_ && is_digit(*p)) return nullptr;
+    } else if (is_digit(*p)) {
       do {
-        if (++digits > 15) return false;
-        mant = mant * 10 + static_cast<std::uint64_t>(*p_ - '0');
-        ++p_;
-      } while (p_ != end_ && is_digit(*p_));
+        if (++digits > 15) return nullptr;
+        mant = mant * 10 + static_cast<std::uint64_t>(*p - '0');
+        ++p;
+      } while (p != end_ && is_digit(*p));
     } else {
-      return false;
+      return nullptr;
     }
-    if (p_ != end_ && *p_ == '.') {
-      ++p_;
+    if (p != end_ && *p == '.') {
+      ++p;
       int frac = 0;
-      while (p_ != end_ && is_digit(*p_)) {
-        if (digits + ++frac > 15) return false;  // below 2^53: no digit dropped anywhere
-        mant = mant * 10 + static_cast<std::uint64_t>(*p_ - '0');
-        ++p_;
+      while (p != end_ && is_digit(*p)) {
+        if (digits + ++frac > 15) return nullptr;  // below 2^53: no digit dropped anywhere
+        mant = mant * 10 + static_cast<std::uint64_t>(*p - '0');
+        ++p;
       }
-      if (frac == 0) return false;
-      if (p_ != end_ && (*p_ | 32) == 'e') return false;
-      const double d = json::detail::dec_to_float(mant, -frac, neg);
-      return h_.on_double(d, {}, ec_);
+      if (frac == 0) return nullptr;
+      if (p != end_ && (*p | 32) == 'e') return nullptr;
+      h_.on_double(json::detail::dec_to_float(mant, -frac, neg), {}, ec_);
+      return p;
     }
-    if (p_ != end_ && (*p_ | 32) == 'e') return false;
-    const std::int64_t i = neg ? -static_cast<std::int64_t>(mant) : static_cast<std::int64_t>(mant);
-    return h_.on_int64(i, {}, ec_);
+    if (p != end_ && (*p | 32) == 'e') return nullptr;
+    h_.on_int64(neg ? -static_cast<std::int64_t>(mant) : static_cast<std::int64_t>(mant), {}, ec_);
+    return p;
   }
 
-  bool object(std::size_t depth) {
-    if (depth >= max_depth_) return false;
-    ++p_;
+  const char* object(const char* p, std::size_t depth) {
+    if (depth >= max_depth_) return nullptr;
     h_.on_object_begin(ec_);
-    skip_ws();
-    if (p_ == end_) return false;
-    std::size_t n = 0;
-    if (*p_ == '}') {
-      ++p_;
-      return h_.on_object_end(0, ec_);
+    if (!(p = more(p + 1))) return nullptr;
+    if (*p == '}') {
+      h_.on_object_end(0, ec_);
+      return p + 1;
     }
+    std::size_t n = 0;
     for (;;) {
-      if (*p_ != '"') return false;
-      std::string_view k;
-      if (!string(k)) return false;
-      h_.on_key(json::string_view(k.data(), k.size()), k.size(), ec_);
-      if (!more() || *p_ != ':') return false;
-      ++p_;
-      if (!more() || !value(depth)) return false;
+      if (*p != '"') return nullptr;
+      const char* const start = p + 1;
+      if (!(p = string(start))) return nullptr;
+      h_.on_key(json::string_view(start, static_cast<std::size_t>(p - start)), static_cast<std::size_t>(p - start), ec_);
+      if (!(p = more(p + 1)) || *p != ':') return nullptr;
+      if (!(p = more(p + 1)) || !(p = value(p, depth)) || !(p = more(p))) return nullptr;
       ++n;
-      if (!more()) return false;
-      if (*p_ == ',') {
-        ++p_;
-        if (!more()) return false;
+      if (*p == ',') {
+        if (!(p = more(p + 1))) return nullptr;
         continue;
       }
-      if (*p_ != '}') return false;
-      ++p_;
-      return h_.on_object_end(n, ec_);
+      if (*p != '}') return nullptr;
+      h_.on_object_end(n, ec_);
+      return p + 1;
     }
   }
 
-  bool array(std::size_t depth) {
-    if (depth >= max_depth_) return false;
-    ++p_;
+  const char* array(const char* p, std::size_t depth) {
+    if (depth >= max_depth_) return nullptr;
     h_.on_array_begin(ec_);
-    skip_ws();
-    if (p_ == end_) return false;
-    std::size_t n = 0;
-    if (*p_ == ']') {
-      ++p_;
-      return h_.on_array_end(0, ec_);
+    if (!(p = more(p + 1))) return nullptr;
+    if (*p == ']') {
+      h_.on_array_end(0, ec_);
+      return p + 1;
     }
+    std::size_t n = 0;
     for (;;) {
-      if (!value(depth)) return false;
+      if (!(p = value(p, depth)) || !(p = more(p))) return nullptr;
       ++n;
-      if (!more()) return false;
-      if (*p_ == ',') {
-        ++p_;
-        if (!more()) return false;
+      if (*p == ',') {
+        if (!(p = more(p + 1))) return nullptr;
         continue;
       }
-      if (*p_ != ']') return false;
-      ++p_;
-      return h_.on_array_end(n, ec_);
+      if (*p != ']') return nullptr;
+      h_.on_array_end(n, ec_);
+      return p + 1;
     }
   }
 
   Handler& h_;
-  const char* p_;
+  const char* const begin_;
   const char* const end_;
   const std::size_t max_depth_;
   json::error_code ec_;
