@@ -429,14 +429,14 @@ struct Checker {
 
   void begin_container(bool object) {
     begin_value();
-    Frame f;
+    const std::size_t depth = value_depth();
+    Frame& f = frames.emplace_back();  // built in place (container_enter does not touch frames)
     f.object = object;
-    f.depth = value_depth();
+    f.depth = depth;
     if (failed) {  // only tokenized from here on
       f.evals_begin = f.evals_end = active.size();
       f.caps_begin = f.caps_end = captures.size();
       f.keys_begin = keys.size();
-      frames.push_back(f);
       return;
     }
     f.evals_begin = active.size();
@@ -456,7 +456,6 @@ struct Checker {
       f.lead = active[f.evals_begin].s;
       f.lead_alone = f.evals_end - f.evals_begin == 1 && f.lead->pattern_properties.empty() && !f.lead->property_names;
     }
-    frames.push_back(f);
   }
 
   // Among the names not marked by index.
