@@ -304,11 +304,11 @@ struct Checker {
 
   // Through $ref-only nodes, nullable and whole-value keywords: the node whose keywords apply
   // next, or null when this evaluation is over.
-  [[gnu::noinline]] SchemaRef scalar_enter(SchemaRef s, std::size_t& frame, const Scalar& v, std::size_t depth) {
+  [[gnu::noinline]] SchemaRef scalar_enter(SchemaRef s, std::size_t& frame, const Scalar& v) {
     for (;;) {
       if (failed) return nullptr;
       if (!s->pure_ref && !s->always_false && (s->has & kHardAny)) {
-        if (!is_valid_at(s, scalar_value(v), dir, depth, frame - 1, steps)) fail();
+        if (!is_valid_at(s, scalar_value(v), dir, value_depth(), frame - 1, steps)) fail();
         return nullptr;
       }
       if (!counted(s, frame)) return nullptr;
@@ -331,15 +331,16 @@ struct Checker {
 
   // The evaluations of $ref and allOf (scalar_eval is inlined where each kind of scalar arrives,
   // so that the kind is known there; these calls are not).
-  [[gnu::noinline]] void scalar_eval_out(SchemaRef s, std::size_t frame, const Scalar& v, std::size_t depth) {
-    scalar_eval(s, frame, v, depth);
+  [[gnu::noinline]] void scalar_eval_out(SchemaRef s, std::size_t frame, const Scalar& v) {
+    scalar_eval(s, frame, v);
   }
 
-  [[gnu::always_inline]] void scalar_eval(SchemaRef s, std::size_t frame, const Scalar& v, std::size_t depth) {
+  // (The value's instance depth, value_depth(), is needed only where a whole-value keyword applies.)
+  [[gnu::always_inline]] void scalar_eval(SchemaRef s, std::size_t frame, const Scalar& v) {
     if (s->text_plain) [[likely]] {
       if (failed || !counted(s, frame)) return;
     } else {
-      s = scalar_enter(s, frame, v, depth);
+      s = scalar_enter(s, frame, v);
       if (!s) return;
     }
     if (s->type_mask) {
@@ -388,16 +389,19 @@ struct Checker {
         break;
       default: break;
     }
-    if (has & has_ref) scalar_eval_out(s->ref, frame + 1, v, depth);
+    if (has & has_ref) scalar_eval_out(s->ref, frame + 1, v);
     if (has & has_all_of)
-      for (SchemaRef a : s->all_of) scalar_eval_out(a, frame + 1, v, depth);
+      for (SchemaRef a : s->all_of) scalar_eval_out(a, frame + 1, v);
   }
 
   [[gnu::always_inline]] void on_scalar(const Scalar& v) {
     if (failed) return;
     begin_value();
-    const std::size_t depth = value_depth();
-    for (std::size_t k = 0; k < pending.size() && !failed; ++k) scalar_eval(pending[k].s, pending[k].frame, v, depth);
+    const std::size_t n = pending.size();
+    if (n == 1) [[likely]]
+      scalar_eval(pending[0].s, pending[0].frame, v);
+    else
+      for (std::size_t k = 0; k < n && !failed; ++k) scalar_eval_out(pending[k].s, pending[k].frame, v);
     pending.clear();
   }
 
@@ -641,7 +645,7 @@ struct Checker {
   // --- feeding the value stacks of open captures
   template <class F>
   void feed(F&& fn) {
-    if (failed) return;
+    if (open_stacks == 0 || failed) return;
     for (int l = 0; l < open_stacks; ++l) fn(*stacks[static_cast<std::size_t>(l)]);
   }
 };
