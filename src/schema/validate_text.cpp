@@ -226,7 +226,7 @@ struct Checker {
     begin_item(f);
   }
 
-  void begin_item(Frame& f) {
+  [[gnu::always_inline]] void begin_item(Frame& f) {
     const std::size_t idx = f.count++;
     for (std::size_t k = f.evals_begin; k < f.evals_end; ++k) {
       SchemaRef s = active[k].s;
@@ -406,7 +406,10 @@ struct Checker {
   }
 
   // --- containers
-  void container_enter(SchemaRef s, std::size_t frame, bool object) {
+  [[gnu::noinline]] void container_enter(SchemaRef s, std::size_t frame, bool object) { enter(s, frame, object); }
+
+  // Inlined in begin_container; $ref and allOf siblings go through container_enter.
+  [[gnu::always_inline]] void enter(SchemaRef s, std::size_t frame, bool object) {
     for (;;) {
       if (failed) return;
       if (s->text_whole & (object ? 1 : 2)) {  // hard(s, object), settled at load
@@ -426,8 +429,13 @@ struct Checker {
     const std::uint32_t has = s->has;
     if (has == 0) return;
     if (has & (object ? has_object : has_array)) active.push_back({s, frame});
-    if (has & has_ref) container_enter(s->ref, frame + 1, object);
-    if (has & has_all_of)
+    if (has & (has_ref | has_all_of)) [[unlikely]]
+      enter_more(s, frame, object);
+  }
+
+  [[gnu::noinline]] void enter_more(SchemaRef s, std::size_t frame, bool object) {
+    if (s->has & has_ref) container_enter(s->ref, frame + 1, object);
+    if (s->has & has_all_of)
       for (SchemaRef a : s->all_of) container_enter(a, frame + 1, object);
   }
 
@@ -446,7 +454,11 @@ struct Checker {
     f.evals_begin = active.size();
     f.caps_begin = captures.size();
     f.keys_begin = keys.size();
-    for (std::size_t k = 0; k < pending.size() && !failed; ++k) container_enter(pending[k].s, pending[k].frame, object);
+    const std::size_t n = pending.size();
+    if (n == 1) [[likely]]
+      enter(pending[0].s, pending[0].frame, object);
+    else
+      for (std::size_t k = 0; k < n && !failed; ++k) container_enter(pending[k].s, pending[k].frame, object);
     pending.clear();
     f.evals_end = active.size();
     f.caps_end = captures.size();
