@@ -854,6 +854,19 @@ class PlainText {
     }
   }
 
+  // A member's or an item's value: strings and numbers without a call.
+  [[gnu::always_inline]] const char* element(const char* p, std::size_t depth) {
+    if (*p == '"') {
+      const char* start = p + 1;
+      p = string(start);
+      if (!p) return nullptr;
+      h_.on_string(json::string_view(start, static_cast<std::size_t>(p - start)), static_cast<std::size_t>(p - start), ec_);
+      return p + 1;
+    }
+    if (is_digit(*p) || *p == '-') return number(p);
+    return value(p, depth);
+  }
+
   bool literal(const char* p, const char* word, std::size_t n) const {
     return static_cast<std::size_t>(end_ - p) >= n && std::memcmp(p, word, n) == 0;
   }
@@ -935,7 +948,7 @@ class PlainText {
       if (!(p = string(start))) return nullptr;
       h_.on_key(json::string_view(start, static_cast<std::size_t>(p - start)), static_cast<std::size_t>(p - start), ec_);
       if (!(p = more(p + 1)) || *p != ':') return nullptr;
-      if (!(p = more(p + 1)) || !(p = value(p, depth)) || !(p = more(p))) return nullptr;
+      if (!(p = more(p + 1)) || !(p = element(p, depth)) || !(p = more(p))) return nullptr;
       ++n;
       if (*p == ',') {
         if (!(p = more(p + 1))) return nullptr;
@@ -957,7 +970,7 @@ class PlainText {
     }
     std::size_t n = 0;
     for (;;) {
-      if (!(p = value(p, depth)) || !(p = more(p))) return nullptr;
+      if (!(p = element(p, depth)) || !(p = more(p))) return nullptr;
       ++n;
       if (*p == ',') {
         if (!(p = more(p + 1))) return nullptr;
