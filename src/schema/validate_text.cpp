@@ -294,7 +294,7 @@ struct Checker {
     if (v.kind == json::kind::string) {
       const std::string_view* e = s->enum_strings.get();
       for (std::uint32_t i = 0; i < s->enum_string_count; ++i)
-        if (e[i].size() == v.str.size() && std::memcmp(e[i].data(), v.str.data(), v.str.size()) == 0) return true;
+        if (e[i].size() == v.str.size() && same_bytes(e[i].data(), v.str.data(), v.str.size())) return true;
       return false;
     }
     for (const auto& e : *s->enum_values)
@@ -711,15 +711,16 @@ struct Handler {
     c->feed([s](json::value_stack& st) { st.push_string(s); });
     Scalar v;
     v.kind = json::kind::string;
-    if (c->s_parts) {
+    if (c->s_parts) [[unlikely]] {
       c->sbuf.append(s.data(), s.size());
       v.str = c->sbuf;
-    } else {
-      v.str = std::string_view(s.data(), s.size());
+      c->on_scalar(v);
+      c->sbuf.clear();
+      c->s_parts = false;
+      return true;
     }
+    v.str = std::string_view(s.data(), s.size());
     c->on_scalar(v);
-    c->sbuf.clear();
-    c->s_parts = false;
     return true;
   }
   bool on_key_part(json::string_view s, std::size_t, json::error_code&) {
@@ -732,14 +733,14 @@ struct Handler {
   [[gnu::always_inline]] bool on_key(json::string_view s, std::size_t, json::error_code&) {
     if (c->stopped()) return true;
     c->feed([s](json::value_stack& st) { st.push_key(s); });
-    if (c->k_parts) {
+    if (c->k_parts) [[unlikely]] {
       c->kbuf.append(s.data(), s.size());
       c->on_member(c->kbuf);
-    } else {
-      c->on_member(std::string_view(s.data(), s.size()));
+      c->kbuf.clear();
+      c->k_parts = false;
+      return true;
     }
-    c->kbuf.clear();
-    c->k_parts = false;
+    c->on_member(std::string_view(s.data(), s.size()));
     return true;
   }
 
