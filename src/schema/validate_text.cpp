@@ -35,6 +35,7 @@
 #include <emmintrin.h>
 #endif
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <memory>
@@ -802,8 +803,11 @@ struct Handler {
 // over with basic_parser, which decides. Text that run() accepts is well-formed JSON.
 class PlainText {
  public:
+  // It recurses once per level: deeper text goes to basic_parser, which keeps its own stack.
+  static constexpr std::size_t kMaxDepth = 64;
+
   PlainText(Handler& h, std::string_view text, std::size_t max_depth)
-      : h_(h), begin_(text.data()), end_(text.data() + text.size()), max_depth_(max_depth) {}
+      : h_(h), begin_(text.data()), end_(text.data() + text.size()), max_depth_(std::min(max_depth, kMaxDepth)) {}
 
   bool run() {
     const char* p = more(begin_);

@@ -665,4 +665,13 @@ TEST(SchemaValidateText, PlainTextPrefixesAndBytes) {
     agree(a, t, Direction::none, 8);
     agree(a, std::string(depth, '[') + "{\"k\":1}" + std::string(depth, ']'), Direction::none, 8);
   }
+  // deeper than the plain tokenizer goes itself (it recurses), under a large limit
+  auto a = compile(R"({"type":"array","items":{"$ref":"#"}})");
+  for (std::size_t depth : {63u, 64u, 65u, 200u}) {
+    EXPECT_EQ(agree(a, std::string(depth, '[') + std::string(depth, ']'), Direction::none, 10000), V) << depth;
+    EXPECT_EQ(agree(a, std::string(depth, '[') + "1" + std::string(depth, ']'), Direction::none, 10000), I) << depth;
+    EXPECT_EQ(agree(a, std::string(depth, '[') + std::string(depth - 1, ']'), Direction::none, 10000), M) << depth;
+  }
+  // beyond the instance depth limit (256): invalid either way, and no deep recursion
+  EXPECT_EQ(agree(a, std::string(5000, '[') + std::string(5000, ']'), Direction::none, 10000), I);
 }
