@@ -793,8 +793,8 @@ struct Handler {
   bool on_comment(json::string_view, json::error_code&) { return true; }
 };
 
-// The plain subset of JSON, tokenized without basic_parser's machinery for resuming: strings of
-// printable ASCII without escapes, integers and decimals of up to 15 digits without an exponent
+// The plain subset of JSON, tokenized without basic_parser's machinery for resuming: strings
+// without escapes or controls, integers and decimals of up to 15 digits without an exponent
 // (basic_parser keeps every digit of those wherever they stand in the text; of longer ones it
 // may drop digits near the end of the text), containers nested less deep than the limit. It
 // drives the same Handler with the same events, and each number gets the very value basic_parser
@@ -876,30 +876,57 @@ class PlainText {
     return static_cast<std::size_t>(end_ - p) >= n && std::memcmp(p, word, n) == 0;
   }
 
-  // From the first byte of a string's contents: the closing quote, when the contents are plain.
-  const char* string(const char* p) const {
+  // From the first byte of a string's contents: the closing quote, when the contents are plain
+  // (UTF-8 is checked by basic_parser's own rules, detail::classify_utf8 and is_valid_utf8).
+  [[gnu::always_inline]] const char* string(const char* p) const {
 #if defined(__SSE2__)
-    const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), space = _mm_set1_epi8(' ');
-    while (end_ - p >= 16) {
-      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-      // signed: bytes from 0x80 compare below ' ' as well as the controls do
-      const __m128i stop =
-          _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)), _mm_cmplt_epi8(v, space));
-      const int mask = _mm_movemask_epi8(stop);
+    if (end_ - p >= 16) {
+      const int mask = stops(p);
       if (mask) {
         p += __builtin_ctz(static_cast<unsigned>(mask));
-        return *p == '"' ? p : nullptr;  // not an escape, a control or a byte that is not ASCII
+        if (*p == '"') return p;
       }
-      p += 16;
     }
 #endif
-    while (p != end_) {
-      const unsigned char c = static_cast<unsigned char>(*p);
-      if (c == '"') return p;
-      if (c == '\\' || c < 0x20 || c >= 0x80) return nullptr;
-      ++p;
+    return string_rest(p);
+  }
+
+#if defined(__SSE2__)
+  // Of the 16 bytes at p: which are a quote, a backslash, a control or not ASCII.
+  static int stops(const char* p) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    // signed: bytes from 0x80 compare below ' ' as well as the controls do
+    const __m128i stop = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+                                      _mm_cmplt_epi8(v, _mm_set1_epi8(' ')));
+    return _mm_movemask_epi8(stop);
+  }
+#endif
+
+  [[gnu::noinline]] const char* string_rest(const char* p) const {
+    for (;;) {
+#if defined(__SSE2__)
+      while (end_ - p >= 16) {
+        const int mask = stops(p);
+        if (mask) {
+          p += __builtin_ctz(static_cast<unsigned>(mask));
+          break;
+        }
+        p += 16;
+      }
+#endif
+      while (p != end_) {
+        const unsigned char c = static_cast<unsigned char>(*p);
+        if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80) break;
+        ++p;
+      }
+      if (p == end_) return nullptr;
+      if (*p == '"') return p;
+      if (static_cast<unsigned char>(*p) < 0x80) return nullptr;  // an escape or a control
+      const std::uint16_t first = json::detail::classify_utf8(*p);
+      const std::size_t len = first & 0xFF;
+      if (len == 0 || static_cast<std::size_t>(end_ - p) < len || !json::detail::is_valid_utf8(p, first)) return nullptr;
+      p += len;
     }
-    return nullptr;
   }
 
   const char* number(const char* p) {

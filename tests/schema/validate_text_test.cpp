@@ -570,6 +570,16 @@ TEST(SchemaValidateText, PlainStringsAndTheirLengths) {
   EXPECT_EQ(agree(c, R"("\u00e4")"), I);
   EXPECT_EQ(agree(c, "\"a\x01\""), M);
   EXPECT_EQ(agree(c, "\"a\tb\""), M);
+  // UTF-8 that basic_parser rejects: overlong, a surrogate, above U+10FFFF, cut short, a lone
+  // continuation byte; and good sequences of every length next to them
+  for (const char* bad : {"\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe2\x82", "\x80", "\xf8\x88\x80\x80\x80"}) {
+    EXPECT_EQ(agree(c, std::string("\"a") + bad + "\""), M) << bad;
+    EXPECT_EQ(agree(c, std::string("[\"a") + bad), M) << bad;
+  }
+  for (const char* good : {"\xc2\x80", "\xe0\xa0\x80", "\xed\x9f\xbf", "\xef\xbf\xbf", "\xf0\x90\x80\x80", "\xf4\x8f\xbf\xbf"}) {
+    EXPECT_EQ(agree(c, std::string("\"a") + good + "\""), V) << good;
+    EXPECT_EQ(agree(c, std::string("\"a") + good + "bc\""), I) << good;
+  }
   // the quote at every place around the 16-byte steps, and a stop byte at every place
   auto any = compile(R"({"type":"array","items":{"type":"string","maxLength":20}})");
   for (std::size_t n = 0; n < 40; ++n) {
