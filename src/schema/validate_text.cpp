@@ -261,7 +261,7 @@ struct Checker {
   }
 
   // Exact, as detail::compare, with the common pairs inline.
-  static int num_compare(const Num& a, const Num& b) {
+  [[gnu::always_inline]] static int num_compare(const Num& a, const Num& b) {
     if (a.kind == b.kind) {
       if (a.kind == Num::i64) return a.i < b.i ? -1 : a.i > b.i ? 1 : 0;
       if (a.kind == Num::f64) return a.d < b.d ? -1 : a.d > b.d ? 1 : 0;
@@ -386,7 +386,7 @@ struct Checker {
         if ((has & has_string) && (s->min_length > 0 || s->max_length != kNoLimit) &&
             !length_within(v.str, s->min_length, s->max_length))
           return fail();
-        if ((has & (has_string | has_format)) && !string_rest(s, has, v)) return fail();
+        if ((s->pattern || (has & has_format)) && !string_rest(s, has, v)) return fail();
         break;
       default: break;
     }
