@@ -242,8 +242,11 @@ struct Checker {
   }
 
   // --- scalars
+  // validate.cpp's limits, read once (they live in another translation unit)
+  const std::size_t max_steps = eval_max_steps, max_frames = eval_max_frames;
+
   bool counted(SchemaRef, std::size_t frame) {
-    if (++steps > eval_max_steps || frame > eval_max_frames) {
+    if (++steps > max_steps || frame > max_frames) {
       fail();
       return false;
     }
@@ -979,8 +982,13 @@ class PlainText {
       const char* const start = p + 1;
       if (!(p = string(start))) return nullptr;
       h_.on_key(json::string_view(start, static_cast<std::size_t>(p - start)), static_cast<std::size_t>(p - start), ec_);
-      if (!(p = more(p + 1)) || *p != ':') return nullptr;
-      if (!(p = more(p + 1)) || !(p = element(p, depth)) || !(p = more(p))) return nullptr;
+      if (end_ - p > 2 && p[1] == ':' && static_cast<unsigned char>(p[2]) > ' ') {  // compact: "key":value
+        p += 2;
+      } else {
+        if (!(p = more(p + 1)) || *p != ':') return nullptr;
+        if (!(p = more(p + 1))) return nullptr;
+      }
+      if (!(p = element(p, depth)) || !(p = more(p))) return nullptr;
       ++n;
       if (*p == ',') {
         if (!(p = more(p + 1))) return nullptr;
