@@ -3,13 +3,17 @@
 //
 // The tokenizer is Boost.JSON's basic_parser — the very one the DOM parse runs — so what is
 // malformed, how deep is too deep, and how each number is classified (int64, uint64, double, and
-// the double's exact bits) are the DOM's by construction. Its events drive a stack of frames, one
-// per open container; each frame holds the evaluations that apply to that container (a schema
-// node and its evaluation depth, as validate.cpp counts "frames"). A scalar is checked when its
-// event arrives; an object's members get their schemas at the key (properties, patternProperties,
-// additionalProperties, propertyNames, readOnly/writeOnly by direction); `required` and the
-// size keywords are checked at the container's end. $ref and allOf expand into more evaluations
-// of the same value.
+// the double's exact bits) are the DOM's by construction. Plain text (no escapes, short numbers
+// without exponents, shallow nesting: most answers) is first tokenized by PlainText below, which
+// gives the same events and values and hands anything else back to basic_parser from the start.
+// The events drive a stack of frames, one per open container; each frame holds the evaluations
+// that apply to that container (a schema node and its evaluation depth, as validate.cpp counts
+// "frames"). A scalar is checked when its event arrives; an object's members get their schemas
+// at the key (properties, patternProperties, additionalProperties, propertyNames,
+// readOnly/writeOnly by direction); `required` and the size keywords are checked at the
+// container's end. $ref and allOf expand into more evaluations of the same value. What can be
+// settled per schema node is settled at load (compiler.cpp's settle_text: text_plain,
+// text_whole, member_rules, enum_strings).
 //
 // A schema node with a keyword that needs the whole value or tries several candidates (anyOf,
 // oneOf, not, if/then/else, unevaluated*, enum/const on a container, uniqueItems, contains,
