@@ -876,6 +876,7 @@ class PlainText {
       return p + 1;
     }
     if (is_digit(*p) || *p == '-') return number(p);
+    if (*p == '{') return object(p, depth + 1);
     return value(p, depth);
   }
 
