@@ -261,8 +261,10 @@ void Request::clear() noexcept {
 // --- Response --------------------------------------------------------------------------------
 
 void Response::header(std::string_view name, std::string_view value) {
-  if (name.empty() || has_crlf(name) || has_crlf(value)) return;
-  // One growth and three copies instead of four appends, each checking the capacity.
+  if (name.empty()) return;
+  // One growth and three copies instead of four appends, each checking the capacity; then one
+  // CR/LF scan over "name: value" as written (the ": " between has neither), taken back if
+  // it finds one.
   auto at = fields_.size();
   fields_.resize(at + name.size() + value.size() + 4);
   char* p = fields_.data() + at;
@@ -273,6 +275,8 @@ void Response::header(std::string_view name, std::string_view value) {
   if (!value.empty()) std::memcpy(p, value.data(), value.size());
   p += value.size();
   std::memcpy(p, "\r\n", 2);
+  if (has_crlf(std::string_view(fields_.data() + at, name.size() + 2 + value.size()))) [[unlikely]]
+    fields_.resize(at);
 }
 
 std::string_view Response::header(std::string_view name) const noexcept {

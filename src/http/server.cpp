@@ -30,6 +30,7 @@
 #include <atomic>
 #include <functional>
 #include <optional>
+#include <system_error>
 #include <thread>
 #include <type_traits>
 #include <vector>
@@ -693,16 +694,28 @@ void Server::listen() {
   }
   auto address = asio::ip::make_address(im.opt.host);
   std::uint16_t port = im.opt.port;
+  bool first = true;
   for (auto& w : im.workers) {
     tcp::endpoint ep(address, port);
     w->acceptor.emplace(w->ctx);
     w->acceptor->open(ep.protocol());
     w->acceptor->set_option(tcp::acceptor::reuse_address(true));
     int one = 1;
-    ::setsockopt(w->acceptor->native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
-    w->acceptor->bind(ep);
-    w->acceptor->listen(asio::socket_base::max_listen_connections);
+    // The first acceptor binds without SO_REUSEPORT, so a port another process listens on
+    // (even with SO_REUSEPORT) is refused as in use instead of silently shared; it allows
+    // the sharing once bound, for the other threads' acceptors.
+    if (!first) ::setsockopt(w->acceptor->native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+    boost::system::error_code ec;
+    w->acceptor->bind(ep, ec);
+    if (first && !ec) ::setsockopt(w->acceptor->native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+    if (!ec) w->acceptor->listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      for (auto& each : im.workers) each->acceptor.reset();
+      throw std::system_error(ec.value(), std::generic_category(),
+                              "cannot listen on " + im.opt.host + ":" + std::to_string(ep.port()));
+    }
     if (port == 0) port = w->acceptor->local_endpoint().port();
+    first = false;
   }
   im.port = port;
   im.listening = true;

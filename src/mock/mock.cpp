@@ -797,7 +797,8 @@ void Mock::Impl::handle(const http::Request& req, http::Response& res) const {
   e.target = req.target();
   e.op = matched;
   e.status = res.status();
-  e.duration = std::chrono::steady_clock::now() - start;
+  e.end = std::chrono::steady_clock::now();
+  e.duration = e.end - start;
   e.violations = violations;
   recorder.record(e);
 }

@@ -133,7 +133,7 @@ void Recorder::record(const Entry& e) {
   while (r.busy.test_and_set(std::memory_order_acquire)) {
   }
   r.written = ++b.next;
-  r.end = std::chrono::steady_clock::now();
+  r.end = e.end != std::chrono::steady_clock::time_point{} ? e.end : std::chrono::steady_clock::now();
   r.duration_ns = ns;
   r.op = e.op;
   r.status = e.status;

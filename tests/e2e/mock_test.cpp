@@ -110,6 +110,28 @@ TEST(MockE2e, StateSurvivesKill9) {
   std::filesystem::remove(db.string() + "-shm");
 }
 
+TEST(MockE2e, APortInUseIsRefusedNotShared) {
+  // The engine's threads share one port (SO_REUSEPORT); another process must not join them.
+  Process first({binary("oasis"), "mock", example(), "--port", "0", "--threads", "2"});
+  const int port = first.wait_for_port();
+  for (const char* threads : {"1", "2"}) {
+    Process second({"/bin/sh", "-c", binary("oasis") + " mock " + example() + " --port " + std::to_string(port) +
+                                         " --threads " + threads + " 2>&1"});
+    EXPECT_NE(second.wait(), 0);
+    const std::string out = second.output();
+    EXPECT_NE(out.find("cannot listen on 127.0.0.1:" + std::to_string(port)), std::string::npos) << out;
+    EXPECT_NE(out.find("in use"), std::string::npos) << out;
+    EXPECT_EQ(out.find("listening on"), std::string::npos) << out;
+  }
+  for (int i = 0; i < 8; ++i) {  // every connection still reaches the first
+    Client c(port);
+    c.send(req("GET", "/v1/books"));
+    auto r = c.read_response();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+  }
+}
+
 TEST(MockE2e, RoutesTopologyPrintsWhatTheMockInfers) {
   Process p({binary("oasis"), "routes", "--topology", example()});
   std::string line = p.wait_for_line("^collection /books ");

@@ -38,6 +38,17 @@ TEST(Message, ResponseHeadersCannotSplitTheResponse) {
   r.header("X-Bad", "a\r\nInjected: yes");
   r.header("Bad\nName", "v");
   EXPECT_EQ(r.header_block(), "X-Ok: fine\r\n");
+  // A CR or LF anywhere in a long name or value (the scan goes eight bytes at a time), and
+  // what is refused leaves no trace for the fields after it.
+  const std::string long_value(40, 'v');
+  for (std::size_t at = 0; at < long_value.size(); at += 7) {
+    std::string bad = long_value;
+    bad[at] = (at % 2) ? '\r' : '\n';
+    r.header("X-Long", bad);
+    r.header(std::string(20, 'N') + bad.substr(at, 3), "v");
+  }
+  r.header("X-After", long_value);
+  EXPECT_EQ(r.header_block(), "X-Ok: fine\r\nX-After: " + long_value + "\r\n");
 }
 
 TEST(Message, ResponseHeaderLookupAndRemoval) {

@@ -45,6 +45,8 @@ class Recorder {
     const spec::Operation* op = nullptr;  // null: no operation matched
     int status = 0;
     std::chrono::nanoseconds duration{0};
+    // When the answer was ready, if the caller has read the clock already (else record() does).
+    std::chrono::steady_clock::time_point end{};
     // For a refused request: its violations as a serialised JSON array; empty when valid.
     std::string_view violations;
   };
