@@ -5,10 +5,11 @@
 //       node pve, then GET each VM and its config, status/current, snapshot and firewall/options
 //       (5 per VM, 501 GETs for 100 VMs). Every answer is parsed as JSON and checked to name its VM.
 //       seq: one connection, one call after the other (sync API); pool: N connections, no
-//       pipelining; pipe: N connections, D requests in flight on each — both async, gathered with
-//       when_all. --parse-on-arrival sets ClientOptions::parse_json_on_arrival: answers are parsed
-//       on the transport's thread as they come, as the undici and aiohttp inventories parse each
-//       answer in its own task.
+//       pipelining; pipe: N connections, D requests in flight on each — both async, every call
+//       issued first, the answers then checked in order as they arrive (for_each_in_order), or
+//       with --gather all once all have arrived (when_all). --parse-on-arrival sets
+//       ClientOptions::parse_json_on_arrival: answers are parsed on the transport's thread as
+//       they come, as the undici and aiohttp inventories parse each answer in its own task.
 //   inventory_bench URL --mode flood --requests N [--batch B] [--connections N] [--depth D] [--path P]
 //       N GETs of P, B in flight at a time (async + when_all per batch), bodies kept but not parsed.
 //   inventory_bench URL --mode raw ...   the same flood on http::Transport alone (no Client, no
@@ -27,6 +28,7 @@
 #include <mutex>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <stdexcept>
 #include <string>
@@ -56,6 +58,7 @@ struct Args {
   std::size_t batch = 256;
   std::string path = "/json";
   bool parse_on_arrival = false;
+  std::string gather = "in-order";
 };
 
 Args parse(int argc, char** argv) {
@@ -76,10 +79,12 @@ Args parse(int argc, char** argv) {
     else if (k == "--batch") a.batch = std::stoul(next());
     else if (k == "--path") a.path = next();
     else if (k == "--parse-on-arrival") a.parse_on_arrival = true;
+    else if (k == "--gather") a.gather = next();
     else if (!k.empty() && k[0] != '-' && a.url.empty()) a.url = k;
     else throw std::invalid_argument("unknown argument " + k);
   }
   if (a.url.empty()) throw std::invalid_argument("usage: inventory_bench URL --mode seq|pool|pipe|flood ...");
+  if (a.gather != "in-order" && a.gather != "all") throw std::invalid_argument("--gather in-order|all");
   if (a.mode != "seq" && a.mode != "pool" && a.mode != "pipe" && a.mode != "flood" && a.mode != "raw") throw std::invalid_argument("unknown mode " + a.mode);
   if (a.connections == 0 || a.connections > 256 || a.depth == 0 || a.depth > 1024 || a.batch == 0 || a.batch > 100000)
     throw std::invalid_argument("connections 1..256, depth 1..1024, batch 1..100000");
@@ -112,16 +117,29 @@ std::size_t inventory(oasis::Client& api, const Args& a) {
   for (const auto& vm : list.data().as_array()) ids.push_back(vm.at("vmid").to_number<std::int64_t>());
   if (ids.empty()) throw std::runtime_error("the node has no VMs");
   const std::size_t n = std::size(kSubs);
+  // "/nodes/pve/qemu/100/config": one allocation per path, handed over to the call.
+  auto path = [&](std::int64_t id, std::size_t s) {
+    char num[24];
+    const int len = std::snprintf(num, sizeof num, "%lld", static_cast<long long>(id));
+    std::string p;
+    p.reserve(coll.size() + 1 + static_cast<std::size_t>(len) + std::strlen(kSubs[s]));
+    p.append(coll).append(1, '/').append(num, static_cast<std::size_t>(len)).append(kSubs[s]);
+    return p;
+  };
   if (a.mode == "seq") {
     for (auto id : ids)
-      for (std::size_t s = 0; s < n; ++s) check(api.get(coll + "/" + std::to_string(id) + kSubs[s]), id, s);
+      for (std::size_t s = 0; s < n; ++s) check(api.get(path(id, s)), id, s);
   } else {
     std::vector<oasis::Future<Response>> fs;
     fs.reserve(ids.size() * n);
     for (auto id : ids)
-      for (std::size_t s = 0; s < n; ++s) fs.push_back(api.async_get(coll + "/" + std::to_string(id) + kSubs[s]));
-    auto all = oasis::when_all(std::move(fs)).get();
-    for (std::size_t i = 0; i < all.size(); ++i) check(all[i], ids[i / n], i % n);
+      for (std::size_t s = 0; s < n; ++s) fs.push_back(api.async_get(path(id, s)));
+    if (a.gather == "all") {
+      auto all = oasis::when_all(std::move(fs)).get();
+      for (std::size_t i = 0; i < all.size(); ++i) check(all[i], ids[i / n], i % n);
+    } else {
+      oasis::for_each_in_order(std::move(fs), [&](std::size_t i, const Response& r) { check(r, ids[i / n], i % n); });
+    }
   }
   return 1 + ids.size() * n;
 }

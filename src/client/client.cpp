@@ -264,18 +264,24 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     rng.seed(opt.jitter_seed ? opt.jitter_seed : static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
   }
 
-  StatePtr make_state(const Call& c) {
+  // `path` is the call's path, moved in when the caller gives it up: under a base URL without
+  // a path it becomes the request target as it is, with no copy.
+  StatePtr make_state(const Call& c, std::string&& path) {
     auto s = std::make_shared<State>();
     s->owner = this;
     s->request.method = c.method;
     const std::string_view m = c.method;
     s->idempotent = m == "GET" || m == "HEAD" || m == "PUT" || m == "DELETE" || m == "OPTIONS" || m == "TRACE";
     auto& target = s->request.target;
-    target.reserve(base_path.size() + 1 + c.path.size());
-    target = base_path;
-    if (!c.path.empty() && c.path.front() != '/') target += '/';
-    target += c.path;
-    if (target.empty()) target = "/";
+    if (base_path.empty() && !path.empty() && path.front() == '/') {
+      target = std::move(path);
+    } else {
+      target.reserve(base_path.size() + 1 + path.size());
+      target = base_path;
+      if (!path.empty() && path.front() != '/') target += '/';
+      target += path;
+      if (target.empty()) target = "/";
+    }
     std::string query;
     if (c.json) {
       s->request.body = json::serialize(*c.json);
@@ -382,7 +388,7 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     c.method = "POST";
     c.path = "/access/ticket";
     c.data = {{"username", json::value(opt.auth.username)}, {"password", json::value(opt.auth.password)}};
-    auto s = make_state(c);
+    auto s = make_state(c, std::string(c.path));
     s->is_login = true;
     // Form bodies whatever body_format says: that is what /access/ticket takes.
     s->request.body = encode_query(c.data);
@@ -580,8 +586,13 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
 
   // Every call starts here: a GET may be answered from the cache or join an identical GET in
   // flight; anything else goes to run().
-  Future<Response> start(const Call& c) {
-    auto s = make_state(c);
+  Future<Response> start(const Call& c) { return start(c, std::string(c.path)); }
+  Future<Response> start(Call&& c) {
+    std::string path = std::move(c.path);
+    return start(c, std::move(path));
+  }
+  Future<Response> start(const Call& c, std::string&& path) {
+    auto s = make_state(c, std::move(path));
     const bool cached = opt.cache.enabled && s->request.method == "GET" && !c.no_cache;
     const bool coalesce = opt.coalesce_gets && s->request.method == "GET" && !c.no_cache;
     if (!cached && !coalesce) {
@@ -761,7 +772,7 @@ Client::~Client() {
     impl_->fail(s, Error(Error::Kind::transport, "client shut down", 0, {}, http::TransportError::Kind::cancelled));
 }
 
-Future<Response> Client::async_call(Call call) { return impl_->start(call); }
+Future<Response> Client::async_call(Call call) { return impl_->start(std::move(call)); }
 
 Future<std::vector<Response>> Client::async_gather(std::vector<Call> calls, std::size_t limit) {
   struct Gather {

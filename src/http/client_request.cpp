@@ -97,26 +97,34 @@ bool ClientRequest::idempotent() const noexcept {
 }
 
 void HeaderBlock::emplace_back(std::string_view name, std::string_view value) {
-  const std::size_t at = text_.size();
-  if (at + name.size() + value.size() > std::numeric_limits<std::uint32_t>::max())
+  const std::size_t at = buf_.size() - count_ * sizeof(Entry);  // where the text ends
+  if (buf_.size() + name.size() + value.size() + sizeof(Entry) > std::numeric_limits<std::uint32_t>::max())
     throw std::length_error("header block larger than 4 GiB");
-  text_.append(name);
-  text_.append(value);
-  entries_.push_back({static_cast<std::uint32_t>(at), static_cast<std::uint32_t>(name.size()),
-                      static_cast<std::uint32_t>(value.size())});
+  const Entry e{static_cast<std::uint32_t>(at), static_cast<std::uint32_t>(name.size()),
+                static_cast<std::uint32_t>(value.size())};
+  // The field's bytes go between the text and the entries; the entries move up behind them.
+  buf_.insert(at, name.size() + value.size(), '\0');
+  std::memcpy(buf_.data() + at, name.data(), name.size());
+  std::memcpy(buf_.data() + at + name.size(), value.data(), value.size());
+  buf_.append(reinterpret_cast<const char*>(&e), sizeof e);
+  ++count_;
 }
 
 void HeaderBlock::assign(const Headers& fields) {
   std::size_t bytes = 0;
   for (const auto& f : fields) bytes += f.name.size() + f.value.size();
-  if (bytes > std::numeric_limits<std::uint32_t>::max()) throw std::length_error("header block larger than 4 GiB");
-  text_.resize(bytes);
-  entries_.resize(fields.size());
-  char* p = text_.data();
-  Entry* e = entries_.data();
+  if (bytes + fields.size() * sizeof(Entry) > std::numeric_limits<std::uint32_t>::max())
+    throw std::length_error("header block larger than 4 GiB");
+  buf_.resize(bytes + fields.size() * sizeof(Entry));
+  count_ = fields.size();
+  char* const base = buf_.data();
+  char* p = base;
+  char* e = base + bytes;
   for (const auto& f : fields) {
-    *e++ = {static_cast<std::uint32_t>(p - text_.data()), static_cast<std::uint32_t>(f.name.size()),
-            static_cast<std::uint32_t>(f.value.size())};
+    const Entry entry{static_cast<std::uint32_t>(p - base), static_cast<std::uint32_t>(f.name.size()),
+                      static_cast<std::uint32_t>(f.value.size())};
+    std::memcpy(e, &entry, sizeof entry);
+    e += sizeof entry;
     std::memcpy(p, f.name.data(), f.name.size());
     p += f.name.size();
     std::memcpy(p, f.value.data(), f.value.size());
@@ -125,10 +133,10 @@ void HeaderBlock::assign(const Headers& fields) {
 }
 
 std::string_view HeaderBlock::get(std::string_view name) const noexcept {
-  for (std::size_t i = 0; i < entries_.size(); ++i)
-    if (entries_[i].name == name.size()) {
-      auto [n, v] = (*this)[i];
-      if (iequals(n, name)) return v;
+  for (std::size_t i = 0; i < count_; ++i)
+    if (const Entry e = entry(i); e.name == name.size()) {
+      const char* p = buf_.data() + e.at;
+      if (iequals(std::string_view(p, e.name), name)) return std::string_view(p + e.name, e.value);
     }
   return {};
 }

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <optional>
 #include <mutex>
+#include <thread>
 
 using namespace oasis::client;
 using oasis_test::ScriptedConn;
@@ -185,6 +186,45 @@ TEST(Future, GetOnATemporaryMovesOnlyWhenNoOtherReaderIsLeft) {
     for (std::size_t i = 0; i < values.size(); ++i) EXPECT_EQ(values[i], big + std::to_string(i));
     EXPECT_EQ(kept.get(), big + "1");
   }
+}
+
+// The caller has the first values while the rest are still to come, in order, and a failure
+// stops the walk at its place.
+TEST(Future, ForEachInOrderHandsOverValuesBeforeTheLastArrives) {
+  for (std::size_t batch : {std::size_t{0}, std::size_t{3}, std::size_t{32}}) {
+    std::vector<oasis::Promise<int>> ps(10);
+    std::vector<oasis::Future<int>> fs;
+    for (auto& p : ps) fs.push_back(p.get_future());
+    for (int i = 0; i < 5; ++i) ps[i].set_value(i * 10);
+    oasis::Promise<int> seen_four;  // the caller had value 4 while 5..9 were not set
+    auto seen = seen_four.get_future();
+    std::thread producer([&] {
+      const bool in_time = seen.wait_for(std::chrono::seconds(10));
+      for (int i = 5; i < 10; ++i) ps[i].set_value(in_time ? i * 10 : -1);
+    });
+    std::vector<std::pair<std::size_t, int>> got;
+    oasis::for_each_in_order(std::move(fs), [&](std::size_t i, int v) {
+      got.emplace_back(i, v);
+      if (i == 4) seen_four.set_value(1);
+    }, batch);
+    producer.join();
+    ASSERT_EQ(got.size(), 10u) << "batch " << batch;
+    for (std::size_t i = 0; i < got.size(); ++i) {
+      EXPECT_EQ(got[i].first, i);
+      EXPECT_EQ(got[i].second, static_cast<int>(i) * 10) << "batch " << batch << ": value " << i;
+    }
+  }
+
+  std::vector<oasis::Future<int>> mixed{oasis::make_ready_future(1), oasis::make_ready_future(2),
+                                        oasis::make_failed_future<int>(std::make_exception_ptr(std::runtime_error("x"))),
+                                        oasis::make_ready_future(4)};
+  std::vector<int> before;
+  EXPECT_THROW(oasis::for_each_in_order(std::move(mixed), [&](std::size_t, int v) { before.push_back(v); }),
+               std::runtime_error);
+  EXPECT_EQ(before, (std::vector<int>{1, 2}));
+  int calls = 0;
+  oasis::for_each_in_order(std::vector<oasis::Future<int>>{}, [&](std::size_t, int) { ++calls; });
+  EXPECT_EQ(calls, 0);
 }
 
 TEST(Future, WhenAllOfFuturesAlreadyReadyCompletesAtOnce) {

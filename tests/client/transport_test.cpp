@@ -123,6 +123,24 @@ TEST(HeaderBlock, HoldsCopiesOfParsedFieldsInOrderAndFindsThemByAnyCase) {
   EXPECT_EQ(b[1].first, "B");
   EXPECT_EQ(b[1].second, "2");
   EXPECT_TRUE(HeaderBlock{}.empty());
+
+  // Fields added after a parsed head keep every earlier field readable.
+  copy.emplace_back("Added-Later", std::string(300, 'v'));
+  ASSERT_EQ(copy.size(), 5u);
+  EXPECT_EQ(copy[0].second, "application/json; charset=utf-8");
+  EXPECT_EQ(copy[3].first, "etag");
+  EXPECT_EQ(copy[3].second, "second");
+  EXPECT_EQ(copy.get("added-later"), std::string(300, 'v'));
+  // A moved-from block is empty, and the one moved to reads the same fields.
+  HeaderBlock moved = std::move(copy);
+  EXPECT_TRUE(copy.empty());  // NOLINT(bugprone-use-after-move): the moved-from state is specified
+  EXPECT_EQ(copy.get("etag"), "");
+  EXPECT_EQ(moved.size(), 5u);
+  EXPECT_EQ(moved.get("ETag"), "\"4-4\"");
+  b = std::move(moved);
+  EXPECT_TRUE(moved.empty());  // NOLINT(bugprone-use-after-move)
+  EXPECT_EQ(b.get("x-empty"), "");
+  EXPECT_EQ(b[4].first, "Added-Later");
 }
 
 namespace {

@@ -1,6 +1,6 @@
 // oasis/client/future.hpp — a small Future/Promise for the client SDK: blocking get(),
-// continuations with then(), when_all, and C++20 coroutines (co_await a Future, or write a
-// coroutine that returns one).
+// continuations with then(), when_all, for_each_in_order, and C++20 coroutines (co_await a
+// Future, or write a coroutine that returns one).
 //
 // Shared state is a mutex, a condition variable and a list of continuations. Continuations
 // and resumed coroutines run on the thread that fulfils the promise — for the client that is
@@ -8,6 +8,7 @@
 // the thread it is running on). It knows nothing about HTTP.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -292,6 +293,23 @@ Future<std::vector<T>> when_all(std::vector<Future<T>> futures) {
   for (auto& f : g->fs) f.on_ready([g] { g->arrive(); });
   g->arrive();
   return result;
+}
+
+// Hands each value to fn(index, value) in order, as soon as the caller can have it, so the
+// caller's work on the first answers overlaps the arrival of the rest (when_all makes it wait
+// for the last). When the next value is not ready it waits for the one `batch` places further
+// (or the last): a caller that keeps up with the answers wakes once per batch, not once per
+// answer. A failure is rethrown at its place, after the values before it were handed over.
+// Each Future is released once its value is handed over.
+template <class T, class F>
+void for_each_in_order(std::vector<Future<T>> futures, F&& fn, std::size_t batch = 32) {
+  if (batch == 0) batch = 1;
+  const std::size_t n = futures.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!futures[i].ready()) futures[std::min(n, i + batch) - 1].wait();
+    Future<T> f = std::move(futures[i]);
+    fn(i, std::move(f).get());
+  }
 }
 
 }  // namespace oasis

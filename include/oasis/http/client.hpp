@@ -17,6 +17,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <initializer_list>
 #include <iterator>
@@ -105,27 +106,40 @@ class HeaderBlock {
   };
 
   HeaderBlock() = default;
+  HeaderBlock(const HeaderBlock&) = default;
+  HeaderBlock& operator=(const HeaderBlock&) = default;
+  // A moved-from block is empty (its count goes with its buffer).
+  HeaderBlock(HeaderBlock&& o) noexcept : buf_(std::move(o.buf_)), count_(o.count_) { o.clear(); }
+  HeaderBlock& operator=(HeaderBlock&& o) noexcept {
+    if (this != &o) {
+      buf_ = std::move(o.buf_);
+      count_ = o.count_;
+      o.clear();
+    }
+    return *this;
+  }
+  void clear() noexcept {
+    buf_.clear();
+    count_ = 0;
+  }
   HeaderBlock(std::initializer_list<value_type> fields) {
     for (const auto& [n, v] : fields) emplace_back(n, v);
   }
   // Room for `fields` fields of `bytes` name and value bytes in all.
-  void reserve(std::size_t fields, std::size_t bytes) {
-    entries_.reserve(fields);
-    text_.reserve(bytes);
-  }
+  void reserve(std::size_t fields, std::size_t bytes) { buf_.reserve(bytes + fields * sizeof(Entry)); }
   // Throws std::length_error past 4 GiB of fields.
   void emplace_back(std::string_view name, std::string_view value);
-  // Replaces the fields with copies of these (a parsed head's views): one pass, two allocations.
+  // Replaces the fields with copies of these (a parsed head's views): one pass, one allocation.
   void assign(const Headers& fields);
-  std::size_t size() const noexcept { return entries_.size(); }
-  bool empty() const noexcept { return entries_.empty(); }
+  std::size_t size() const noexcept { return count_; }
+  bool empty() const noexcept { return count_ == 0; }
   value_type operator[](std::size_t i) const noexcept {
-    const Entry& e = entries_[i];
-    const char* p = text_.data() + e.at;
+    const Entry e = entry(i);
+    const char* p = buf_.data() + e.at;
     return {std::string_view(p, e.name), std::string_view(p + e.name, e.value)};
   }
   iterator begin() const noexcept { return {this, 0}; }
-  iterator end() const noexcept { return {this, entries_.size()}; }
+  iterator end() const noexcept { return {this, count_}; }
   // The first field with this name (case-insensitive), or an empty view.
   std::string_view get(std::string_view name) const noexcept;
 
@@ -133,8 +147,15 @@ class HeaderBlock {
   struct Entry {
     std::uint32_t at, name, value;  // the name at `at`, the value right after it
   };
-  std::string text_;
-  std::vector<Entry> entries_;
+  // One buffer: the names and values back to back, then an Entry per field (read with memcpy:
+  // the text before them has any length). A copy is one allocation and reads its own bytes.
+  Entry entry(std::size_t i) const noexcept {
+    Entry e;
+    std::memcpy(&e, buf_.data() + buf_.size() - (count_ - i) * sizeof(Entry), sizeof(Entry));
+    return e;
+  }
+  std::string buf_;
+  std::size_t count_ = 0;
 };
 
 struct ClientResponse {
