@@ -23,6 +23,7 @@
 
 #include <sys/resource.h>
 
+#include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -120,10 +121,10 @@ std::size_t inventory(oasis::Client& api, const Args& a) {
   // "/nodes/pve/qemu/100/config": one allocation per path, handed over to the call.
   auto path = [&](std::int64_t id, std::size_t s) {
     char num[24];
-    const int len = std::snprintf(num, sizeof num, "%lld", static_cast<long long>(id));
+    const auto len = static_cast<std::size_t>(std::to_chars(num, num + sizeof num, id).ptr - num);
     std::string p;
-    p.reserve(coll.size() + 1 + static_cast<std::size_t>(len) + std::strlen(kSubs[s]));
-    p.append(coll).append(1, '/').append(num, static_cast<std::size_t>(len)).append(kSubs[s]);
+    p.reserve(coll.size() + 1 + len + std::strlen(kSubs[s]));
+    p.append(coll).append(1, '/').append(num, len).append(kSubs[s]);
     return p;
   };
   if (a.mode == "seq") {
