@@ -38,7 +38,9 @@ struct SharedState {
   std::condition_variable cv;
   std::optional<T> value;
   std::exception_ptr error;
-  bool ready = false;
+  // Set once, under `mu`, after value or error; neither changes afterwards, so a reader that
+  // sees it true (acquire) reads them without the lock.
+  std::atomic<bool> ready{false};
   bool waiting = false;  // a thread sleeps in wait(): complete() must notify
   // How many Future objects share this state: the value may be moved out to the last one.
   std::atomic<int> readers{0};
@@ -50,7 +52,7 @@ struct SharedState {
   void on_ready(std::function<void()> f) {
     {
       std::lock_guard lk(mu);
-      if (!ready) {
+      if (!ready.load(std::memory_order_relaxed)) {
         if (!first)
           first = std::move(f);
         else
@@ -67,9 +69,9 @@ struct SharedState {
     bool notify;
     {
       std::lock_guard lk(mu);
-      if (ready) throw std::logic_error("promise already satisfied");
+      if (ready.load(std::memory_order_relaxed)) throw std::logic_error("promise already satisfied");
       set();
-      ready = true;
+      ready.store(true, std::memory_order_release);
       notify = waiting;
       run_first.swap(first);
       run.swap(more);
@@ -134,27 +136,26 @@ class Future {
   ~Future() { release(); }
 
   bool valid() const noexcept { return static_cast<bool>(s_); }
-  bool ready() const {
-    std::lock_guard lk(s_->mu);
-    return s_->ready;
-  }
+  bool ready() const { return s_->ready.load(std::memory_order_acquire); }
   void wait() const {
+    if (ready()) return;
     std::unique_lock lk(s_->mu);
-    if (s_->ready) return;
+    if (s_->ready.load(std::memory_order_relaxed)) return;
     s_->waiting = true;
-    s_->cv.wait(lk, [&] { return s_->ready; });
+    s_->cv.wait(lk, [&] { return s_->ready.load(std::memory_order_relaxed); });
   }
   template <class Rep, class Period>
   bool wait_for(std::chrono::duration<Rep, Period> d) const {
+    if (ready()) return true;
     std::unique_lock lk(s_->mu);
-    if (s_->ready) return true;
+    if (s_->ready.load(std::memory_order_relaxed)) return true;
     s_->waiting = true;
-    return s_->cv.wait_for(lk, d, [&] { return s_->ready; });
+    return s_->cv.wait_for(lk, d, [&] { return s_->ready.load(std::memory_order_relaxed); });
   }
-  // Waits; returns the value (a copy: a Future may have several readers) or rethrows.
+  // Waits; returns the value (a copy: a Future may have several readers) or rethrows. A
+  // completed state is no longer written: no lock once it is ready.
   T get() const& {
     wait();
-    std::lock_guard lk(s_->mu);
     if (s_->error) std::rethrow_exception(s_->error);
     return *s_->value;
   }
@@ -162,7 +163,6 @@ class Future {
   // out when no other Future (copy, continuation) can read it any more, else copied.
   T get() && {
     wait();
-    std::lock_guard lk(s_->mu);
     if (s_->error) std::rethrow_exception(s_->error);
     if (s_->readers.load(std::memory_order_acquire) == 1) return std::move(*s_->value);
     return *s_->value;
@@ -177,6 +177,7 @@ class Future {
   }
   // The failure, if it failed (after ready()).
   std::exception_ptr exception() const {
+    if (ready()) return s_->error;
     std::lock_guard lk(s_->mu);
     return s_->error;
   }
