@@ -11,6 +11,7 @@
 #include <llhttp.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
 namespace oasis::http {
@@ -28,6 +29,33 @@ constexpr bool is_tchar(unsigned char c) noexcept {
   }
   return false;
 }
+
+// What the plain path (Parser::parse_plain) takes, by byte: a field name's tchar, an
+// origin-form target's RFC 3986 characters ('%' included), and field-value or reason text —
+// printable ASCII, SP and HTAB (obs-text and controls go to llhttp).
+enum : std::uint8_t { kTchar = 1, kTarget = 2, kText = 4 };
+constexpr std::array<std::uint8_t, 256> plain_classes() {
+  std::array<std::uint8_t, 256> t{};
+  for (unsigned c = 0; c < 256; ++c) {
+    auto u = static_cast<unsigned char>(c);
+    std::uint8_t k = 0;
+    if (is_tchar(u)) k |= kTchar;
+    if ((u >= 0x20 && u < 0x7f) || u == '\t') k |= kText;
+    const bool alnum = (u >= '0' && u <= '9') || ((u | 0x20) >= 'a' && (u | 0x20) <= 'z');
+    if (alnum) k |= kTarget;
+    switch (u) {
+      case '-': case '.': case '_': case '~': case '!': case '$': case '&': case '\'': case '(': case ')':
+      case '*': case '+': case ',': case ';': case '=': case ':': case '@': case '/': case '?': case '%':
+        k |= kTarget;
+        break;
+      default: break;
+    }
+    t[c] = k;
+  }
+  return t;
+}
+constexpr std::array<std::uint8_t, 256> kPlain = plain_classes();
+inline std::uint8_t plain_class(char c) noexcept { return kPlain[static_cast<unsigned char>(c)]; }
 
 std::string_view trim(std::string_view s) noexcept {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -126,7 +154,9 @@ struct Parser::Impl {
   }
   static int on_header_value(llhttp_t* p, const char* at, std::size_t len) {
     auto& s = of(p);
-    if (s.fields_->empty()) return 0;
+    // An empty value comes as an empty span placed at the next line: it must not move the
+    // end of this line (the section's end is checked from it).
+    if (len == 0 || s.fields_->empty()) return 0;
     // A second value for the same field is a continuation line (obs-fold, RFC 9112 §5.2).
     if (s.value_done_) return stop(s, 400, "obsolete line folding (obs-fold) in a header field");
     auto& f = s.fields_->back();
@@ -250,6 +280,7 @@ Parser::Status Parser::fail(int status, std::string_view reason) {
 Parser::Status Parser::parse() {
   if (error_status_) return Status::error;
   if (parsed_ >= end_) return Status::need_more;
+  if (plain_path_ && !ended_ && parsed_ == base_ && parse_plain()) return Status::message_complete;
   const char* start = buf_ + parsed_;
   llhttp_errno_t err = llhttp_execute(&impl_->p, start, end_ - parsed_);
   if (err == HPE_OK) {
@@ -269,6 +300,8 @@ Parser::Status Parser::parse() {
     parsed_ = static_cast<std::size_t>(llhttp_get_error_pos(&impl_->p) - buf_);
     llhttp_resume(&impl_->p);
     materialize();
+    // llhttp reads nothing more after a message that ends the connection; neither do we.
+    if (!request_.keep_alive()) ended_ = true;
     return Status::message_complete;
   }
   if (cb_error_status_) return cb_error_reason_ ? fail(cb_error_status_, cb_error_reason_) : Status::error;
@@ -294,6 +327,150 @@ Parser::Status Parser::parse() {
   }
   if (err == HPE_INVALID_VERSION) return fail(505, "HTTP version not supported");
   return fail(400, reason ? reason : "malformed message");
+}
+
+bool Parser::parse_plain() {
+  const char* const msg = buf_ + base_;
+  const char* const end = buf_ + end_;
+  const char* p = msg;
+  const bool is_request = kind_ == Kind::request;
+  std::string_view method, target, reason;
+  int minor = 1, status = 0;
+  if (is_request) {
+    while (p < end && *p >= 'A' && *p <= 'Z') ++p;
+    method = {msg, static_cast<std::size_t>(p - msg)};
+    if (!(method == "GET" || method == "POST" || method == "PUT" || method == "DELETE" || method == "PATCH" ||
+          method == "HEAD" || method == "OPTIONS"))
+      return false;
+    if (end - p < 2 || p[0] != ' ' || p[1] != '/') return false;
+    const char* t = ++p;
+    while (p < end && (plain_class(*p) & kTarget)) ++p;
+    target = {t, static_cast<std::size_t>(p - t)};
+    if (target.size() > limits_.max_request_line) return false;
+    // " HTTP/1.1" CRLF
+    if (end - p < 11 || std::memcmp(p, " HTTP/1.", 8) != 0 || (p[8] != '0' && p[8] != '1') || p[9] != '\r' ||
+        p[10] != '\n')
+      return false;
+    minor = p[8] - '0';
+    p += 11;
+  } else {
+    // "HTTP/1.1 200 " reason CRLF; interim and bodiless statuses go to llhttp
+    if (end - p < 13 || std::memcmp(p, "HTTP/1.", 7) != 0 || (p[7] != '0' && p[7] != '1') || p[8] != ' ' ||
+        p[12] != ' ')
+      return false;
+    for (int i = 9; i < 12; ++i) {
+      if (p[i] < '0' || p[i] > '9') return false;
+      status = status * 10 + (p[i] - '0');
+    }
+    if (status < 200 || status == 204 || status == 304 || no_body_) return false;
+    minor = p[7] - '0';
+    p += 13;
+    const char* r = p;
+    while (p < end && (plain_class(*p) & kText)) ++p;
+    reason = {r, static_cast<std::size_t>(p - r)};
+    if (end - p < 2 || p[0] != '\r' || p[1] != '\n') return false;
+    p += 2;
+  }
+
+  Headers& hs = request_.mutable_headers();  // empty: this is the message's first byte
+  std::size_t hosts = 0, connections = 0;
+  bool has_length = false, close = false, keep_alive = false;
+  std::uint64_t length = 0;
+  auto defer = [&hs] {
+    hs.clear();
+    return false;
+  };
+  for (;;) {
+    if (end - p < 2) return defer();
+    if (p[0] == '\r') {
+      if (p[1] != '\n') return defer();
+      p += 2;
+      break;
+    }
+    const char* n = p;
+    while (p < end && (plain_class(*p) & kTchar)) ++p;
+    if (p == n || p == end || *p != ':') return defer();  // also obs-fold, space before the colon
+    const std::string_view name(n, static_cast<std::size_t>(p - n));
+    ++p;
+    while (p < end && (*p == ' ' || *p == '\t')) ++p;
+    const char* v = p;
+    while (p < end && (plain_class(*p) & kText)) ++p;
+    const char* ve = p;
+    if (end - p < 2 || p[0] != '\r' || p[1] != '\n') return defer();
+    p += 2;
+    const bool trailing_space = ve > v && (ve[-1] == ' ' || ve[-1] == '\t');
+    while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t')) --ve;
+    const std::string_view value(v, static_cast<std::size_t>(ve - v));
+    if (hs.size() >= limits_.max_headers) return defer();
+    const KnownField kind = classify_field(name);
+    switch (kind) {
+      case KnownField::host: ++hosts; break;
+      case KnownField::content_length: {
+        if (has_length || trailing_space || value.empty() || value.size() > 15) return defer();
+        for (char c : value) {
+          if (c < '0' || c > '9') return defer();
+          length = length * 10 + static_cast<std::uint64_t>(c - '0');
+        }
+        has_length = true;
+        break;
+      }
+      case KnownField::transfer_encoding:
+      case KnownField::expect:
+        return defer();
+      case KnownField::count:
+        // What changes the connection is llhttp's to read, but for a plain close/keep-alive.
+        if (name.size() == 7 && iequals(name, "upgrade")) return defer();
+        if ((name.size() == 10 && iequals(name, "connection")) ||
+            (name.size() == 16 && iequals(name, "proxy-connection"))) {
+          if (++connections > 1 || trailing_space) return defer();
+          if (iequals(value, "close"))
+            close = true;
+          else if (iequals(value, "keep-alive"))
+            keep_alive = true;
+          else
+            return defer();
+        }
+        break;
+      default: break;
+    }
+    hs.add_partial(name);
+    hs.back().value = value;
+    hs.index(hs.size() - 1, kind);
+  }
+  const auto head = static_cast<std::size_t>(p - msg);
+  if (head > limits_.max_header_bytes) return defer();
+  if (is_request && minor == 1 && hosts != 1) return defer();  // llhttp's path refuses it
+  if (!is_request && !has_length) return defer();              // ends with the connection
+  if (length > limits_.max_body) return defer();
+  if (static_cast<std::uint64_t>(end - p) < length) return defer();  // not all in yet
+  // After a message that ends the connection llhttp reads no further: it keeps that state.
+  const bool persistent = minor == 1 ? !close : keep_alive;
+  if (!persistent) return defer();
+
+  const auto body_len = static_cast<std::size_t>(length);
+  in_message_ = headers_done_ = true;
+  fields_ = &request_.mutable_trailers();
+  host_count_ = static_cast<std::uint16_t>(hosts);
+  has_body_ = body_len > 0;
+  body_bytes_ = body_len;
+  const auto at = [msg](const char* x) { return static_cast<std::uint32_t>(x - msg); };
+  if (is_request) {
+    method_ = {0, static_cast<std::uint32_t>(method.size())};
+    url_ = {at(target.data()), static_cast<std::uint32_t>(target.size())};
+    request_.set_method(method);
+    request_.set_target(target);
+  } else {
+    status_text_ = {at(reason.data()), static_cast<std::uint32_t>(reason.size())};
+    status_code_ = status;
+    reason_ = reason;
+  }
+  request_.set_version(1, minor);
+  body_span_ = {at(p), static_cast<std::uint32_t>(body_len)};
+  request_.set_body(body_len ? std::string_view(p, body_len) : std::string_view{});
+  request_.set_keep_alive(true);
+  parsed_ = static_cast<std::size_t>(p - buf_) + body_len;
+  ++plain_messages_;
+  return true;
 }
 
 // Runs in llhttp's headers-complete callback: 0 go on, 1 no body follows, -1 refused (with

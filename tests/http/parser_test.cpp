@@ -54,6 +54,21 @@ TEST(Parser, SimpleGetGivesViewsIntoTheBuffer) {
   EXPECT_TRUE(q.body().empty());
 }
 
+// An empty value is a field like any other (RFC 9110 §5.5), last in the section too — with
+// the single-scan path and with llhttp alone.
+TEST(Parser, AnEmptyLastFieldValueIsAccepted) {
+  for (bool plain : {true, false})
+    for (std::string_view m : {"GET / HTTP/1.1\r\nHost: a\r\nX-Empty:\r\n\r\n", "GET / HTTP/1.1\r\nHost: a\r\nX-Empty:   \r\n\r\n",
+                               "GET / HTTP/1.1\r\nHost:\r\n\r\n"}) {
+      Parser p;
+      p.use_plain_path(plain);
+      auto r = parse_all(p, m);
+      ASSERT_EQ(r.status, S::message_complete) << m << " (plain path " << plain << "): " << r.error;
+      EXPECT_EQ(p.request().headers().size(), m.find("X-Empty") == std::string_view::npos ? 1u : 2u);
+      EXPECT_EQ(p.request().header("x-empty"), "");
+    }
+}
+
 TEST(Parser, BodyByContentLength) {
   Parser p;
   auto r = parse_all(p, "POST /e HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello");

@@ -7,6 +7,13 @@
 // request smuggling: no bare LF, no obs-fold, no whitespace before the colon, Host on HTTP/1.1,
 // no Transfer-Encoding on HTTP/1.0, limits on every part with the status RFC 9110 names.
 //
+// A message that is already whole in the buffer and plain — origin-form target, HTTP/1.x, CRLF
+// line ends, token names, printable ASCII values, Content-Length framing or no body, nothing
+// that changes the connection (Upgrade, Expect, Transfer-Encoding, an unusual Connection) — is
+// read by a single scan instead (parse_plain): same views, same result. Anything else, and any
+// message with a byte out of place, goes to llhttp from its first byte, so every refusal and
+// every unusual form is llhttp's and the checks' above.
+//
 // It knows nothing about sockets, timers or threads.
 #pragma once
 
@@ -79,6 +86,11 @@ class Parser {
   std::size_t buffer_capacity() const noexcept { return cap_; }
 
   const Limits& limits() const noexcept { return limits_; }
+  // Whether plain messages take the single-scan path (on by default; tests turn it off to
+  // compare with llhttp alone).
+  void use_plain_path(bool on) noexcept { plain_path_ = on; }
+  // How many messages the plain path has read.
+  std::size_t plain_messages() const noexcept { return plain_messages_; }
 
  private:
   struct Span {
@@ -88,6 +100,9 @@ class Parser {
   friend struct Impl;
 
   Status fail(int status, std::string_view reason);
+  // The single-scan path for a whole, plain message at base_: true when it read it (the
+  // message is complete), false when llhttp must (nothing changed).
+  bool parse_plain();
   int check_headers();
   void materialize_head();  // method, target, version, status
   void materialize();       // body, keep-alive (and the head again if the buffer moved)
@@ -119,6 +134,9 @@ class Parser {
   bool expect_continue_ = false;
   bool headers_reported_ = false;
   bool moved_ = false;  // the buffer moved since the head was materialised
+  bool plain_path_ = true;
+  bool ended_ = false;  // a message that ends the connection was read: the plain path stays out
+  std::size_t plain_messages_ = 0;
   std::uint32_t line_end_ = 0;  // offset just past the last header line's content
   int status_code_ = 0;
   std::string_view reason_;
