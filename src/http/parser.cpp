@@ -57,6 +57,22 @@ constexpr std::array<std::uint8_t, 256> plain_classes() {
 constexpr std::array<std::uint8_t, 256> kPlain = plain_classes();
 inline std::uint8_t plain_class(char c) noexcept { return kPlain[static_cast<unsigned char>(c)]; }
 
+// Past the field-value or reason text starting at p: eight bytes at a time while none is a
+// control or above '~' (HTAB, the one control allowed, takes the byte loop).
+inline const char* skip_text(const char* p, const char* end) noexcept {
+  constexpr std::uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+  while (end - p >= 8) {
+    std::uint64_t w;
+    std::memcpy(&w, p, 8);
+    const std::uint64_t below_space = (w - ones * 0x20) & ~w & highs;
+    const std::uint64_t above_tilde = ((w + ones * (127 - 0x7e)) | w) & highs;
+    if (below_space | above_tilde) break;
+    p += 8;
+  }
+  while (p < end && (plain_class(*p) & kText)) ++p;
+  return p;
+}
+
 std::string_view trim(std::string_view s) noexcept {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
@@ -394,7 +410,7 @@ bool Parser::parse_plain() {
     ++p;
     while (p < end && (*p == ' ' || *p == '\t')) ++p;
     const char* v = p;
-    while (p < end && (plain_class(*p) & kText)) ++p;
+    p = skip_text(p, end);
     const char* ve = p;
     if (end - p < 2 || p[0] != '\r' || p[1] != '\n') return defer();
     p += 2;
