@@ -536,11 +536,23 @@ void Transport::Core::start(PendingPtr p, std::chrono::steady_clock::time_point 
 }
 
 bool Transport::Core::try_place(Pool& pool, const PendingPtr& p, bool may_open) {
-  for (auto& c : pool.conns)
-    if (c->accepting() && c->load() == 0) {
+  // One pass: the first idle connection, else (after opening one, if allowed) the least
+  // loaded one this request may share.
+  const bool share = p->pipelinable && opt.pipeline_depth > 1;
+  Connection* best = nullptr;
+  std::size_t best_load = 0;
+  for (auto& c : pool.conns) {
+    if (!c->accepting()) continue;
+    const std::size_t load = c->load();
+    if (load == 0) {
       c->assign(p);
       return true;
     }
+    if (share && load < opt.pipeline_depth && (!best || load < best_load) && c->all_pipelinable()) {
+      best = c.get();
+      best_load = load;
+    }
+  }
   if (may_open && pool.conns.size() < opt.max_connections) {
     auto c = std::make_shared<Connection>(shared_from_this(), pool);
     pool.conns.push_back(c);
@@ -548,16 +560,9 @@ bool Transport::Core::try_place(Pool& pool, const PendingPtr& p, bool may_open) 
     c->connect();
     return true;
   }
-  if (p->pipelinable && opt.pipeline_depth > 1) {
-    Connection* best = nullptr;
-    for (auto& c : pool.conns)
-      if (c->accepting() && c->load() < opt.pipeline_depth && c->all_pipelinable() &&
-          (!best || c->load() < best->load()))
-        best = c.get();
-    if (best) {
-      best->assign(p);
-      return true;
-    }
+  if (best) {
+    best->assign(p);
+    return true;
   }
   return false;
 }
