@@ -244,7 +244,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   virtual void complete(TransportError err, ClientResponse res) = 0;
 
   // --- the transport's bookkeeping while sent; callers leave it alone ---------------------
-  Origin origin;
+  Origin origin{{}, {}, 0};  // set by async_send (not built from the defaults per call)
   detail::Pool* pool = nullptr;
   detail::Connection* conn = nullptr;  // where it is queued, if anywhere
   unsigned resends = 0;
