@@ -29,6 +29,9 @@ inline constexpr std::size_t kNoLimit = std::numeric_limits<std::size_t>::max();
 struct PropertyEntry {
   std::string name;
   SchemaRef schema = nullptr;
+  // Settled at load for the text validator: `name":` as the name stands in JSON text when it is
+  // printable ASCII without '"' or '\\' (then its bytes are its own spelling); else empty.
+  std::string text_key;
 };
 
 struct RequiredEntry {

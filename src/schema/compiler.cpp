@@ -8,6 +8,7 @@
 
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <deque>
@@ -168,6 +169,13 @@ struct Compiler::Impl {
       if (whole || ((n.has & has_object) && (!n.dependent_required.empty() || !n.dependent_schemas.empty())))
         n.text_whole |= 1;
       if (whole || ((n.has & has_array) && (n.unique_items || n.contains))) n.text_whole |= 2;
+    }
+    for (auto& pe : n.properties) {
+      pe.text_key.clear();
+      const bool plain = std::all_of(pe.name.begin(), pe.name.end(), [](char c) {
+        return c >= 0x20 && c < 0x7F && c != '"' && c != '\\';
+      });
+      if (plain) pe.text_key = pe.name + "\":";
     }
     n.enum_string_count = 0;
     n.enum_strings.reset();

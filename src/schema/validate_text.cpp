@@ -582,21 +582,41 @@ struct Checker {
     if (!f.track_keys) return;
     if (f.lead_alone) {
       const int pi = lookup(f.lead, key, f.guess);
-      if (pi >= 0) {
-        const std::uint64_t bit = std::uint64_t{1} << pi;
-        if (f.seen & bit) {
-          need_dom = true;  // duplicate: the DOM keeps the last value
-          return;
-        }
-        f.seen |= bit;
-        ++f.members;
-        if (failed) return;
-        SchemaRef ps = f.lead->properties[static_cast<std::size_t>(pi)].schema;
-        if (direction_forbids(ps, dir)) return fail();
-        return child(f, ps, active[f.evals_begin].frame);
-      }
+      if (pi >= 0) return lead_member(f, pi);
     }
     on_member_rest(f, key);
+  }
+
+  [[gnu::always_inline]] void lead_member(Frame& f, int pi) {
+    const std::uint64_t bit = std::uint64_t{1} << pi;
+    if (f.seen & bit) {
+      need_dom = true;  // duplicate: the DOM keeps the last value
+      return;
+    }
+    f.seen |= bit;
+    ++f.members;
+    if (failed) return;
+    SchemaRef ps = f.lead->properties[static_cast<std::size_t>(pi)].schema;
+    if (direction_forbids(ps, dir)) return fail();
+    child(f, ps, active[f.evals_begin].frame);
+  }
+
+  // Members usually come in the schema's order: in an object whose only evaluation names its
+  // members, the text `name":` of the property after the last one matched (lookup()'s guess),
+  // for the tokenizer to compare with the text before scanning a key; null when there is none or
+  // when a key must go the general way (the Checker has stopped, a value stack is open).
+  [[gnu::always_inline]] const std::string* expected_key() const {
+    if (need_dom || open_stacks != 0) return nullptr;
+    const Frame& f = frames.back();
+    if (!f.lead_alone || f.guess >= f.lead->properties.size()) return nullptr;
+    const std::string& k = f.lead->properties[f.guess].text_key;
+    return k.empty() ? nullptr : &k;
+  }
+
+  // The key was expected_key()'s: what on_member does when lookup() finds it at the guess.
+  [[gnu::always_inline]] void on_expected_member() {
+    Frame& f = frames.back();
+    lead_member(f, static_cast<int>(f.guess++));
   }
 
   [[gnu::noinline]] void on_member_rest(Frame& f, std::string_view key) {
@@ -985,13 +1005,22 @@ class PlainText {
     for (;;) {
       if (*p != '"') return nullptr;
       const char* const start = p + 1;
-      if (!(p = string(start))) return nullptr;
-      h_.on_key(json::string_view(start, static_cast<std::size_t>(p - start)), static_cast<std::size_t>(p - start), ec_);
-      if (end_ - p > 2 && p[1] == ':' && static_cast<unsigned char>(p[2]) > ' ') {  // compact: "key":value
-        p += 2;
+      // The key the Checker expects next, spelled `name":` and followed by the value: the same
+      // events as the general way below, without scanning the key or looking it up.
+      if (const std::string* k = h_.c->expected_key();
+          k && static_cast<std::size_t>(end_ - start) > k->size() && same_bytes(start, k->data(), k->size()) &&
+          static_cast<unsigned char>(start[k->size()]) > ' ') {
+        h_.c->on_expected_member();
+        p = start + k->size();
       } else {
-        if (!(p = more(p + 1)) || *p != ':') return nullptr;
-        if (!(p = more(p + 1))) return nullptr;
+        if (!(p = string(start))) return nullptr;
+        h_.on_key(json::string_view(start, static_cast<std::size_t>(p - start)), static_cast<std::size_t>(p - start), ec_);
+        if (end_ - p > 2 && p[1] == ':' && static_cast<unsigned char>(p[2]) > ' ') {  // compact: "key":value
+          p += 2;
+        } else {
+          if (!(p = more(p + 1)) || *p != ':') return nullptr;
+          if (!(p = more(p + 1))) return nullptr;
+        }
       }
       if (!(p = element(p, depth)) || !(p = more(p))) return nullptr;
       ++n;

@@ -685,3 +685,78 @@ TEST(SchemaValidateText, PlainTextPrefixesAndBytes) {
   // beyond the instance depth limit (256): invalid either way, and no deep recursion
   EXPECT_EQ(agree(a, std::string(5000, '[') + std::string(5000, ']'), Direction::none, 10000), I);
 }
+
+// Keys that come in the schema's order are compared with the expected `name":` before any scan
+// (validate_text.cpp, expected_key): in order, out of order, missing, duplicated, extra, a prefix
+// or an extension of the expected name, names with escapes or that cannot be compared bytewise,
+// whitespace around the colon, truncations, directions, each against the DOM.
+TEST(SchemaValidateText, KeysInTheSchemasOrder) {
+  auto c = compile(R"({"type":"object","required":["id","name"],"properties":{
+    "id":{"type":"integer","minimum":1},"name":{"type":"string","maxLength":4},
+    "st":{"type":"string","enum":["a","b"]},"secret":{"type":"string","writeOnly":true},
+    "q\"x":{"type":"integer"},"tab\tk":{"type":"integer"},"é":{"type":"integer"},"":{"type":"boolean"}}})");
+  struct Case {
+    const char* text;
+    TextValidity verdict;
+  };
+  const Case cases[] = {
+      {R"({"id":1,"name":"ab","st":"a"})", V},
+      {R"({"id":1,"name":"ab","st":"c"})", I},
+      {R"({"id":0,"name":"ab"})", I},
+      {R"({"name":"ab","id":1})", V},             // out of order
+      {R"({"st":"a","name":"ab","id":1})", V},    // reversed
+      {R"({"id":1,"st":"a"})", I},                // required name missing
+      {R"({"name":"ab"})", I},                    // required id missing
+      {R"({"id":1,"id":2,"name":"ab"})", V},      // duplicate: the last value counts
+      {R"({"id":1,"id":0,"name":"ab"})", I},
+      {R"({"id":0,"id":1,"name":"ab"})", V},
+      {R"({"id":1,"name":"ab","name":"abcdef"})", I},
+      {R"({"id":1,"name":"ab","x":[1,{}],"st":"b"})", V},  // extra member between
+      {R"({"i":1,"id":1,"name":"ab"})", V},       // a prefix of the expected name
+      {R"({"idx":1,"id":1,"name":"ab"})", V},     // the expected name as a prefix
+      {R"({"id":1,"nam":5,"name":"ab"})", V},
+      {R"({"id":1,"names":5,"name":"ab"})", V},
+      {R"({"i\u0064":0,"name":"ab"})", I},         // the expected name spelled with an escape
+      {R"({"i\u0064":1,"name":"ab"})", V},
+      {R"({"id":1,"n\u0061me":"abcde"})", I},
+      {R"({"id" :1,"name": "ab"})", V},           // whitespace around the colon
+      {R"({"id": 0,"name":"ab"})", I},
+      {R"({"id":1,"name":"ab","st":"a","secret":"s","q\"x":1,"tab\tk":1,"é":1,"":true})", V},
+      {R"({"id":1,"name":"ab","st":"a","secret":"s","q\"x":1,"tab\u0009k":1,"é":1,"":true})", V},
+      {R"({"id":1,"name":"ab","st":"a","secret":"s","q\"x":"1","é":1,"":true})", I},
+      {R"({"id":1,"name":"ab","st":"a","secret":"s","q\"x":1,"é":"1","":true})", I},
+      {R"({"id":1,"name":"ab","st":"a","secret":"s","q\"x":1,"é":1,"":1})", I},
+      {R"({"id":1,"name":"ab","st":"a","secret":"s","qx":1,"é":1,"":true})", V},
+      {R"({"id":1,"name":"ab","st":"a","secret":"s","q":1,"é":1,"":true})", V},
+      {R"({"id":1,"name":"ab","id":1,"name":"ab","id":1})", V},
+      {R"({"id":1,"id":1,"id":1,"id":1,"id":1,"id":1})", I},
+  };
+  for (const Case& k : cases) EXPECT_STREQ(name(agree(c, k.text)), name(k.verdict)) << k.text;
+  // a raw control inside a name is malformed
+  EXPECT_EQ(agree(c, std::string(R"({"id":1,"name":"ab","tab)") + "\t" + R"(k":1})"), M);
+  // a writeOnly member in a response, a readOnly one in a request
+  EXPECT_EQ(agree(c, R"({"id":1,"name":"ab","st":"a","secret":"s"})", Direction::response), I);
+  EXPECT_EQ(agree(c, R"({"id":1,"name":"ab","st":"a","secret":"s"})", Direction::request), V);
+  EXPECT_EQ(agree(c, R"({"id":1,"name":"ab","st":"a"})", Direction::response), V);
+  // every prefix and byte replacement of objects in order, in a list
+  const std::string doc = R"([{"id":1,"name":"ab","st":"a"},{"id":2,"name":"c","st":"b","secret":"s"},{"id":3,"name":"d"}])";
+  auto list = compile(std::string(R"({"type":"array","items":)") + R"({"type":"object","required":["id","name"],"properties":{
+    "id":{"type":"integer","minimum":1},"name":{"type":"string","maxLength":4},
+    "st":{"type":"string","enum":["a","b"]},"secret":{"type":"string"}}}})");
+  EXPECT_EQ(agree(list, doc), V);
+  for (std::size_t n = 0; n < doc.size(); ++n) agree(list, doc.substr(0, n));
+  const char replacements[] = {' ', '"', '\\', ':', ',', '}', 'i', 'd', 'x', '\x01', '\x80'};
+  for (std::size_t i = 0; i < doc.size(); ++i)
+    for (char r : replacements) {
+      std::string t = doc;
+      t[i] = r;
+      agree(list, t);
+    }
+  // under a whole-value keyword (a value stack open) and with a second evaluation (allOf)
+  auto whole = compile(R"({"anyOf":[{"type":"object","required":["id"],"properties":{"id":{"type":"integer","minimum":1}}}]})");
+  EXPECT_EQ(agree(whole, R"({"id":1})"), V);
+  EXPECT_EQ(agree(whole, R"({"id":0})"), I);
+  auto two = compile(R"({"allOf":[{"properties":{"id":{"minimum":2}}}],"properties":{"id":{"type":"integer","minimum":1}}})");
+  EXPECT_EQ(agree(two, R"({"id":1})"), I);
+  EXPECT_EQ(agree(two, R"({"id":2})"), V);
+}
