@@ -447,7 +447,7 @@ struct Checker {
       for (SchemaRef a : s->all_of) container_enter(a, frame + 1, object);
   }
 
-  void begin_container(bool object) {
+  [[gnu::always_inline]] void begin_container(bool object) {
     begin_value();
     const std::size_t depth = value_depth();
     Frame& f = frames.emplace_back();  // built in place (container_enter does not touch frames)
@@ -537,7 +537,7 @@ struct Checker {
     return true;
   }
 
-  void end_container(std::size_t n) {
+  [[gnu::always_inline]] void end_container(std::size_t n) {
     Frame& f = frames.back();
     if (!failed) {
       if (f.object) {
@@ -704,23 +704,23 @@ struct Handler {
   bool on_document_begin(json::error_code&) { return true; }
   bool on_document_end(json::error_code&) { return true; }
 
-  bool on_array_begin(json::error_code&) {
+  [[gnu::always_inline]] bool on_array_begin(json::error_code&) {
     if (c->stopped()) return true;
     c->begin_container(false);
     return true;
   }
-  bool on_array_end(std::size_t n, json::error_code&) {
+  [[gnu::always_inline]] bool on_array_end(std::size_t n, json::error_code&) {
     if (c->stopped()) return true;
     c->feed([n](json::value_stack& st) { st.push_array(n); });
     c->end_container(n);
     return true;
   }
-  bool on_object_begin(json::error_code&) {
+  [[gnu::always_inline]] bool on_object_begin(json::error_code&) {
     if (c->stopped()) return true;
     c->begin_container(true);
     return true;
   }
-  bool on_object_end(std::size_t n, json::error_code&) {
+  [[gnu::always_inline]] bool on_object_end(std::size_t n, json::error_code&) {
     if (c->stopped()) return true;
     c->feed([n](json::value_stack& st) { st.push_object(n); });
     c->end_container(n);
