@@ -105,6 +105,7 @@ struct Frame {
   std::size_t guess = 0;    // members usually come in the schema's order: try this index first
   std::size_t members = 0;  // distinct names so far
   bool lead_alone = false;  // the lead is the only evaluation, without patternProperties or propertyNames
+  bool expect = false;      // lead_alone and no value stack open: keys may take expected_key()
 };
 
 struct Scalar {
@@ -479,6 +480,7 @@ struct Checker {
     if (f.track_keys && active[f.evals_begin].s->properties.size() <= 64) {
       f.lead = active[f.evals_begin].s;
       f.lead_alone = f.evals_end - f.evals_begin == 1 && f.lead->pattern_properties.empty() && !f.lead->property_names;
+      f.expect = f.lead_alone && open_stacks == 0;  // (the stacks of the values inside close before the next key)
     }
   }
 
@@ -544,7 +546,13 @@ struct Checker {
         const std::size_t members = f.members;
         for (std::size_t k = f.evals_begin; k < f.evals_end && !failed; ++k) {
           SchemaRef s = active[k].s;
-          if (!s->required.empty() && !required_ok(f, s)) fail();
+          if (!s->required.empty()) {
+            if (s == f.lead && s == req_schema && req_simple) {  // required_ok's first test, inline
+              if ((f.seen & req_mask) != req_mask) fail();
+            } else if (!required_ok(f, s)) {
+              fail();
+            }
+          }
           if (members < s->min_properties || members > s->max_properties) fail();
         }
       } else {
@@ -606,9 +614,9 @@ struct Checker {
   // for the tokenizer to compare with the text before scanning a key; null when there is none or
   // when a key must go the general way (the Checker has stopped, a value stack is open).
   [[gnu::always_inline]] const std::string* expected_key() const {
-    if (need_dom || open_stacks != 0) return nullptr;
+    if (need_dom) return nullptr;
     const Frame& f = frames.back();
-    if (!f.lead_alone || f.guess >= f.lead->properties.size()) return nullptr;
+    if (!f.expect || f.guess >= f.lead->properties.size()) return nullptr;
     const std::string& k = f.lead->properties[f.guess].text_key;
     return k.empty() ? nullptr : &k;
   }

@@ -756,6 +756,14 @@ TEST(SchemaValidateText, KeysInTheSchemasOrder) {
   auto whole = compile(R"({"anyOf":[{"type":"object","required":["id"],"properties":{"id":{"type":"integer","minimum":1}}}]})");
   EXPECT_EQ(agree(whole, R"({"id":1})"), V);
   EXPECT_EQ(agree(whole, R"({"id":0})"), I);
+  // a member captured whole and streamed at once, failing inside (its value stack stays open), then later keys
+  auto mixed = compile(R"({"type":"object","properties":{"a":{"allOf":[{"anyOf":[{}]}],"properties":{"x":{"type":"integer"}}},
+    "b":{"type":"integer"},"c":{"type":"string"}}})");
+  EXPECT_EQ(agree(mixed, R"({"a":{"x":1},"b":1,"c":"s"})"), V);
+  EXPECT_EQ(agree(mixed, R"({"a":{"x":"s"},"b":1,"c":"s"})"), I);
+  EXPECT_EQ(agree(mixed, R"({"a":{"x":"s"},"b":1,"b":"z"})"), I);
+  EXPECT_EQ(agree(mixed, R"({"a":{"x":"s"},"a":{"x":2},"b":1})"), V);
+  EXPECT_EQ(agree(mixed, R"({"a":{"x":2},"b":"z","b":1,"c":"s"})"), V);
   auto two = compile(R"({"allOf":[{"properties":{"id":{"minimum":2}}}],"properties":{"id":{"type":"integer","minimum":1}}})");
   EXPECT_EQ(agree(two, R"({"id":1})"), I);
   EXPECT_EQ(agree(two, R"({"id":2})"), V);
