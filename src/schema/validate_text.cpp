@@ -281,7 +281,7 @@ struct Checker {
     return compare(a, b);
   }
 
-  static Num num_of_scalar(const Scalar& v) {
+  [[gnu::always_inline]] static Num num_of_scalar(const Scalar& v) {
     switch (v.kind) {
       case json::kind::int64: return num_of_int(v.i);
       case json::kind::uint64: return Num{Num::u64, 0, v.u, 0};
@@ -905,6 +905,7 @@ class PlainText {
     }
     if (is_digit(*p) || *p == '-') return number(p);
     if (*p == '{') return object(p, depth + 1);
+    if (*p == '[') return array(p, depth + 1);
     return value(p, depth);
   }
 
