@@ -1031,8 +1031,13 @@ class PlainText {
           if (!(p = more(p + 1))) return nullptr;
         }
       }
-      if (!(p = element(p, depth)) || !(p = more(p))) return nullptr;
+      if (!(p = element(p, depth))) return nullptr;
       ++n;
+      if (end_ - p > 1 && p[0] == ',' && p[1] == '"') {  // compact: ,"key"
+        ++p;
+        continue;
+      }
+      if (!(p = more(p))) return nullptr;
       if (*p == ',') {
         if (!(p = more(p + 1))) return nullptr;
         continue;
