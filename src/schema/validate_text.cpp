@@ -106,6 +106,9 @@ struct Frame {
   std::size_t members = 0;  // distinct names so far
   bool lead_alone = false;  // the lead is the only evaluation, without patternProperties or propertyNames
   bool expect = false;      // lead_alone and no value stack open: keys may take expected_key()
+  // Arrays with one evaluation, without prefixItems: every item's schema is its `items` (maybe null).
+  bool items_fixed = false;
+  SchemaRef items = nullptr;
 };
 
 struct Scalar {
@@ -233,6 +236,13 @@ struct Checker {
   }
 
   [[gnu::always_inline]] void begin_item(Frame& f) {
+    if (f.items_fixed) {
+      ++f.count;
+      if (!f.items) return;
+      if (f.depth >= max_instance_depth) return fail();
+      pending.push_back({f.items, active[f.evals_begin].frame + 1});
+      return;
+    }
     const std::size_t idx = f.count++;
     for (std::size_t k = f.evals_begin; k < f.evals_end; ++k) {
       SchemaRef s = active[k].s;
@@ -475,6 +485,10 @@ struct Checker {
       f.capture_level = open_stacks++;
       if (stacks.size() < static_cast<std::size_t>(open_stacks)) stacks.push_back(std::make_unique<json::value_stack>());
       stacks[static_cast<std::size_t>(f.capture_level)]->reset(json::storage_ptr(arena));
+    }
+    if (!object && f.evals_end - f.evals_begin == 1 && active[f.evals_begin].s->prefix_items.empty()) {
+      f.items_fixed = true;
+      f.items = active[f.evals_begin].s->items;
     }
     f.track_keys = object && f.evals_end > f.evals_begin;
     if (f.track_keys && active[f.evals_begin].s->properties.size() <= 64) {

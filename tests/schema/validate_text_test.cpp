@@ -764,6 +764,22 @@ TEST(SchemaValidateText, KeysInTheSchemasOrder) {
   EXPECT_EQ(agree(mixed, R"({"a":{"x":"s"},"b":1,"b":"z"})"), I);
   EXPECT_EQ(agree(mixed, R"({"a":{"x":"s"},"a":{"x":2},"b":1})"), V);
   EXPECT_EQ(agree(mixed, R"({"a":{"x":2},"b":"z","b":1,"c":"s"})"), V);
+  // arrays whose items all take `items` (one evaluation, no prefixItems) and the others
+  auto items = compile(R"({"type":"array","items":{"type":"array","items":{"type":"integer","minimum":1}}})");
+  EXPECT_EQ(agree(items, "[[1,2],[],[3]]"), V);
+  EXPECT_EQ(agree(items, "[[1,2],[],[0]]"), I);
+  EXPECT_EQ(agree(items, "[[1,2],5]"), I);
+  auto no_items = compile(R"({"type":"array","maxItems":2})");
+  EXPECT_EQ(agree(no_items, R"([1,"x"])"), V);
+  EXPECT_EQ(agree(no_items, R"([1,"x",{}])"), I);
+  auto prefix = compile(R"({"$schema":"https://json-schema.org/draft/2020-12/schema","type":"array",
+    "prefixItems":[{"type":"string"}],"items":{"type":"integer"}})");
+  EXPECT_EQ(agree(prefix, R"(["a",1,2])"), V);
+  EXPECT_EQ(agree(prefix, R"([1,1,2])"), I);
+  EXPECT_EQ(agree(prefix, R"(["a","b"])"), I);
+  auto both = compile(R"({"items":{"type":"integer"},"allOf":[{"items":{"minimum":2}}]})");
+  EXPECT_EQ(agree(both, "[2,3]"), V);
+  EXPECT_EQ(agree(both, "[2,1]"), I);
   auto two = compile(R"({"allOf":[{"properties":{"id":{"minimum":2}}}],"properties":{"id":{"type":"integer","minimum":1}}})");
   EXPECT_EQ(agree(two, R"({"id":1})"), I);
   EXPECT_EQ(agree(two, R"({"id":2})"), V);
