@@ -378,7 +378,18 @@ struct Checker {
     }
     const std::uint32_t has = s->has;
     if (has == 0) return;
-    if ((has & has_enum) && !enum_has(s, v)) return fail();
+    if (has & has_enum) {
+      if (v.kind == json::kind::string) {  // (the kind is known where this is inlined)
+        const std::string_view* e = s->enum_strings.get();
+        std::uint32_t i = 0;
+        while (i < s->enum_string_count &&
+               !(e[i].size() == v.str.size() && same_bytes(e[i].data(), v.str.data(), v.str.size())))
+          ++i;
+        if (i == s->enum_string_count) return fail();
+      } else if (!enum_has(s, v)) {
+        return fail();
+      }
+    }
     if ((has & has_const) && !scalar_equal(*s->const_value, v)) return fail();
     switch (v.kind) {
       case json::kind::int64:
