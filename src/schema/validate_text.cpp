@@ -111,12 +111,13 @@ struct Frame {
   SchemaRef items = nullptr;
 };
 
+// Only the field of its kind is set (and read).
 struct Scalar {
   json::kind kind = json::kind::null;
-  std::int64_t i = 0;
-  std::uint64_t u = 0;
-  double d = 0;
-  bool b = false;
+  std::int64_t i;
+  std::uint64_t u;
+  double d;
+  bool b;
   std::string_view str;
 
   json::value number_value() const {
