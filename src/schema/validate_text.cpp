@@ -425,9 +425,12 @@ struct Checker {
       for (SchemaRef a : s->all_of) scalar_eval_out(a, frame + 1, v);
   }
 
+  // Member: the value of an object's member, whose evaluations were found at its key (then
+  // begin_value() has nothing to do).
+  template <bool Member = false>
   [[gnu::always_inline]] void on_scalar(const Scalar& v) {
     if (failed) return;
-    begin_value();
+    if constexpr (!Member) begin_value();
     const std::size_t n = pending.size();
     if (n == 1) [[likely]]
       scalar_eval(pending[0].s, pending[0].frame, v);
@@ -768,6 +771,7 @@ struct Handler {
     c->s_parts = true;
     return true;
   }
+  template <bool Member = false>
   [[gnu::always_inline]] bool on_string(json::string_view s, std::size_t, json::error_code&) {
     if (c->stopped()) return true;
     c->feed([s](json::value_stack& st) { st.push_string(s); });
@@ -776,13 +780,13 @@ struct Handler {
     if (c->s_parts) [[unlikely]] {
       c->sbuf.append(s.data(), s.size());
       v.str = c->sbuf;
-      c->on_scalar(v);
+      c->on_scalar<Member>(v);
       c->sbuf.clear();
       c->s_parts = false;
       return true;
     }
     v.str = std::string_view(s.data(), s.size());
-    c->on_scalar(v);
+    c->on_scalar<Member>(v);
     return true;
   }
   bool on_key_part(json::string_view s, std::size_t, json::error_code&) {
@@ -807,13 +811,14 @@ struct Handler {
   }
 
   bool on_number_part(json::string_view, json::error_code&) { return true; }
+  template <bool Member = false>
   [[gnu::always_inline]] bool on_int64(std::int64_t i, json::string_view, json::error_code&) {
     if (c->stopped()) return true;
     c->feed([i](json::value_stack& st) { st.push_int64(i); });
     Scalar v;
     v.kind = json::kind::int64;
     v.i = i;
-    c->on_scalar(v);
+    c->on_scalar<Member>(v);
     return true;
   }
   bool on_uint64(std::uint64_t u, json::string_view, json::error_code&) {
@@ -825,13 +830,14 @@ struct Handler {
     c->on_scalar(v);
     return true;
   }
+  template <bool Member = false>
   [[gnu::always_inline]] bool on_double(double d, json::string_view, json::error_code&) {
     if (c->stopped()) return true;
     c->feed([d](json::value_stack& st) { st.push_double(d); });
     Scalar v;
     v.kind = json::kind::double_;
     v.d = d;
-    c->on_scalar(v);
+    c->on_scalar<Member>(v);
     return true;
   }
   bool on_bool(bool b, json::error_code&) {
@@ -916,20 +922,21 @@ class PlainText {
         if (!literal(p, "null", 4)) return nullptr;
         h_.on_null(ec_);
         return p + 4;
-      default: return number(p);
+      default: return number<false>(p);
     }
   }
 
   // A member's or an item's value: strings and numbers without a call.
+  template <bool Member>
   [[gnu::always_inline]] const char* element(const char* p, std::size_t depth) {
     if (*p == '"') {
       const char* start = p + 1;
       p = string(start);
       if (!p) return nullptr;
-      h_.on_string(json::string_view(start, static_cast<std::size_t>(p - start)), static_cast<std::size_t>(p - start), ec_);
+      h_.on_string<Member>(json::string_view(start, static_cast<std::size_t>(p - start)), static_cast<std::size_t>(p - start), ec_);
       return p + 1;
     }
-    if (is_digit(*p) || *p == '-') return number(p);
+    if (is_digit(*p) || *p == '-') return number<Member>(p);
     if (*p == '{') return object(p, depth + 1);
     if (*p == '[') return array(p, depth + 1);
     return value(p, depth);
@@ -992,6 +999,7 @@ class PlainText {
     }
   }
 
+  template <bool Member>
   const char* number(const char* p) {
     const bool neg = *p == '-';
     if (neg) ++p;
@@ -1020,11 +1028,11 @@ class PlainText {
       }
       if (frac == 0) return nullptr;
       if (p != end_ && (*p | 32) == 'e') return nullptr;
-      h_.on_double(json::detail::dec_to_float(mant, -frac, neg), {}, ec_);
+      h_.on_double<Member>(json::detail::dec_to_float(mant, -frac, neg), {}, ec_);
       return p;
     }
     if (p != end_ && (*p | 32) == 'e') return nullptr;
-    h_.on_int64(neg ? -static_cast<std::int64_t>(mant) : static_cast<std::int64_t>(mant), {}, ec_);
+    h_.on_int64<Member>(neg ? -static_cast<std::int64_t>(mant) : static_cast<std::int64_t>(mant), {}, ec_);
     return p;
   }
 
@@ -1057,7 +1065,7 @@ class PlainText {
           if (!(p = more(p + 1))) return nullptr;
         }
       }
-      if (!(p = element(p, depth))) return nullptr;
+      if (!(p = element<true>(p, depth))) return nullptr;
       ++n;
       if (end_ - p > 1 && p[0] == ',' && p[1] == '"') {  // compact: ,"key"
         ++p;
@@ -1084,7 +1092,7 @@ class PlainText {
     }
     std::size_t n = 0;
     for (;;) {
-      if (!(p = element(p, depth)) || !(p = more(p))) return nullptr;
+      if (!(p = element<false>(p, depth)) || !(p = more(p))) return nullptr;
       ++n;
       if (*p == ',') {
         if (!(p = more(p + 1))) return nullptr;
