@@ -172,10 +172,16 @@ struct Compiler::Impl {
     }
     for (auto& pe : n.properties) {
       pe.text_key.clear();
+      std::fill(std::begin(pe.text_key16), std::end(pe.text_key16), '\0');
+      pe.text_key16_size = 0;
       const bool plain = std::all_of(pe.name.begin(), pe.name.end(), [](char c) {
         return c >= 0x20 && c < 0x7F && c != '"' && c != '\\';
       });
       if (plain) pe.text_key = pe.name + "\":";
+      if (plain && pe.text_key.size() <= sizeof pe.text_key16) {
+        std::copy(pe.text_key.begin(), pe.text_key.end(), pe.text_key16);
+        pe.text_key16_size = static_cast<std::uint8_t>(pe.text_key.size());
+      }
     }
     n.enum_string_count = 0;
     n.enum_strings.reset();

@@ -107,6 +107,9 @@ struct Frame {
   std::size_t members = 0;  // distinct names so far
   bool lead_alone = false;  // the lead is the only evaluation, without patternProperties or propertyNames
   bool expect = false;      // lead_alone and no value stack open: keys may take expected_key()
+  // When expect: the lead's property at `guess` (null past the last one), for expected_key().
+  const PropertyEntry* next = nullptr;
+  const PropertyEntry* props_end = nullptr;
   // Arrays with one evaluation, without prefixItems: every item's schema is its `items` (maybe null).
   bool items_fixed = false;
   SchemaRef items = nullptr;
@@ -511,6 +514,10 @@ struct Checker {
       f.lead = active[f.evals_begin].s;
       f.lead_alone = f.evals_end - f.evals_begin == 1 && f.lead->pattern_properties.empty() && !f.lead->property_names;
       f.expect = f.lead_alone && open_stacks == 0;  // (the stacks of the values inside close before the next key)
+      if (f.expect && !f.lead->properties.empty()) {
+        f.next = f.lead->properties.data();
+        f.props_end = f.next + f.lead->properties.size();
+      }
     }
   }
 
@@ -620,9 +627,16 @@ struct Checker {
     if (!f.track_keys) return;
     if (f.lead_alone) {
       const int pi = lookup(f.lead, key, f.guess);
+      sync_next(f);
       if (pi >= 0) return lead_member(f, pi);
     }
     on_member_rest(f, key);
+  }
+
+  // After lookup() moved the guess.
+  static void sync_next(Frame& f) {
+    if (f.expect) f.next = f.guess < f.lead->properties.size() ? &f.lead->properties[f.guess] : nullptr;
+    // (props_end was set at the begin when there are properties; without, next stays null)
   }
 
   [[gnu::always_inline]] void lead_member(Frame& f, int pi) {
@@ -643,22 +657,23 @@ struct Checker {
   // members, the text `name":` of the property after the last one matched (lookup()'s guess),
   // for the tokenizer to compare with the text before scanning a key; null when there is none or
   // when a key must go the general way (the Checker has stopped, a value stack is open).
-  [[gnu::always_inline]] const std::string* expected_key() const {
+  // (Its text_key may be empty: then the key goes the general way.)
+  [[gnu::always_inline]] const PropertyEntry* expected_key() const {
     if (need_dom) return nullptr;
-    const Frame& f = frames.back();
-    if (!f.expect || f.guess >= f.lead->properties.size()) return nullptr;
-    const std::string& k = f.lead->properties[f.guess].text_key;
-    return k.empty() ? nullptr : &k;
+    return frames.back().next;
   }
 
   // The key was expected_key()'s: what on_member does when lookup() finds it at the guess.
   [[gnu::always_inline]] void on_expected_member() {
     Frame& f = frames.back();
-    lead_member(f, static_cast<int>(f.guess++));
+    const std::size_t pi = f.guess++;
+    f.next = f.next + 1 == f.props_end ? nullptr : f.next + 1;
+    lead_member(f, static_cast<int>(pi));
   }
 
   [[gnu::noinline]] void on_member_rest(Frame& f, std::string_view key) {
     int lead_pi = f.lead ? lookup(f.lead, key, f.guess) : -1;
+    sync_next(f);
     if (lead_pi >= 0) {
       const std::uint64_t bit = std::uint64_t{1} << lead_pi;
       if (f.seen & bit) {
@@ -1051,11 +1066,11 @@ class PlainText {
       const char* const start = p + 1;
       // The key the Checker expects next, spelled `name":` and followed by the value: the same
       // events as the general way below, without scanning the key or looking it up.
-      if (const std::string* k = h_.c->expected_key();
-          k && static_cast<std::size_t>(end_ - start) > k->size() && same_bytes(start, k->data(), k->size()) &&
-          static_cast<unsigned char>(start[k->size()]) > ' ') {
+      const PropertyEntry* e = h_.c->expected_key();
+      std::size_t klen = 0;
+      if (e && expected_here(e, start, klen)) {
         h_.c->on_expected_member();
-        p = start + k->size();
+        p = start + klen;
       } else {
         if (!(p = string(start))) return nullptr;
         h_.on_key(json::string_view(start, static_cast<std::size_t>(p - start)), static_cast<std::size_t>(p - start), ec_);
@@ -1081,6 +1096,24 @@ class PlainText {
       h_.on_object_end(n, ec_);
       return p + 1;
     }
+  }
+
+  // The text at `start` is e's `name":` followed by a byte that can begin a value; klen its size.
+  [[gnu::always_inline]] bool expected_here(const PropertyEntry* e, const char* start, std::size_t& klen) const {
+#if defined(__SSE2__)
+    if (e->text_key16_size && end_ - start > 16) {
+      klen = e->text_key16_size;
+      const __m128i t = _mm_loadu_si128(reinterpret_cast<const __m128i*>(start));
+      const __m128i k = _mm_loadu_si128(reinterpret_cast<const __m128i*>(e->text_key16));
+      const unsigned want = (1u << klen) - 1;
+      return (static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(t, k))) & want) == want &&
+             static_cast<unsigned char>(start[klen]) > ' ';
+    }
+#endif
+    const std::string& k = e->text_key;
+    klen = k.size();
+    return klen && static_cast<std::size_t>(end_ - start) > klen && same_bytes(start, k.data(), klen) &&
+           static_cast<unsigned char>(start[klen]) > ' ';
   }
 
   const char* array(const char* p, std::size_t depth) {

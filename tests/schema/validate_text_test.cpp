@@ -784,3 +784,54 @@ TEST(SchemaValidateText, KeysInTheSchemasOrder) {
   EXPECT_EQ(agree(two, R"({"id":1})"), I);
   EXPECT_EQ(agree(two, R"({"id":2})"), V);
 }
+
+// The expected key is compared 16 bytes at a time when `name":` fits in 16 bytes and 16 more
+// bytes of text follow, else byte by byte: names of 13, 14 (exactly 16 bytes), 15 and 30
+// characters, at the start of long texts and at the very end of short ones, and names that
+// differ from the expected one only in their last byte, past it, or by one byte more or less.
+TEST(SchemaValidateText, ExpectedKeysOfEveryLength) {
+  auto c = compile(R"({"type":"object","required":["abcdefghijklm","abcdefghijklmn"],"properties":{
+    "abcdefghijklm":{"type":"integer","minimum":1},"abcdefghijklmn":{"type":"string","maxLength":2},
+    "abcdefghijklmno":{"type":"integer","maximum":5},"abcdefghijklmnopqrstuvwxyz0123":{"type":"boolean"}}})");
+  struct Case {
+    const char* text;
+    TextValidity verdict;
+  };
+  const Case cases[] = {
+      {R"({"abcdefghijklm":1,"abcdefghijklmn":"ab","abcdefghijklmno":5,"abcdefghijklmnopqrstuvwxyz0123":true})", V},
+      {R"({"abcdefghijklm":0,"abcdefghijklmn":"ab","abcdefghijklmno":5,"abcdefghijklmnopqrstuvwxyz0123":true})", I},
+      {R"({"abcdefghijklm":1,"abcdefghijklmn":"abc","abcdefghijklmno":5,"abcdefghijklmnopqrstuvwxyz0123":true})", I},
+      {R"({"abcdefghijklm":1,"abcdefghijklmn":"ab","abcdefghijklmno":6,"abcdefghijklmnopqrstuvwxyz0123":true})", I},
+      {R"({"abcdefghijklm":1,"abcdefghijklmn":"ab","abcdefghijklmno":5,"abcdefghijklmnopqrstuvwxyz0123":1})", I},
+      {R"({"abcdefghijklm":1,"abcdefghijklmn":"ab","abcdefghijklmno":5})", V},
+      {R"({"abcdefghijklm":1,"abcdefghijklmn":"ab","abcdefghijklmno":6})", I},  // the last key near the end
+      {R"({"abcdefghijklm":1,"abcdefghijklmn":"ab"})", V},
+      {R"({"abcdefghijklm":1,"abcdefghijklmn":"abc"})", I},
+      {R"({"abcdefghijklm":1,"abcdefghijklmX":"abc","abcdefghijklmn":"a"})", V},  // differs in the last byte
+      {R"({"abcdefghijklm":1,"abcdefghijklmX":"abc"})", I},
+      {R"({"abcdefghijklmnX":"abc","abcdefghijklm":1,"abcdefghijklmn":"a"})", V},  // one byte more
+      {R"({"abcdefghijklm":1,"abcdefghijklmnX":"abc","abcdefghijklmn":"a"})", V},
+      {R"({"abcdefghijklm":1,"abcdefghijklm":"abc","abcdefghijklmn":"a"})", I},  // one byte less (a duplicate)
+      {R"({"abcdefghijklm":1,"abcdefghijkl":"abc","abcdefghijklmn":"a","abcdefghijklmno":9})", I},
+      {R"({"abcdefghijklm":1,"abcdefghijklmn" :"ab","abcdefghijklmno": 5,"abcdefghijklmnopqrstuvwxyz0123":true})", V},
+      {R"({"abcdefghijklm":1,"abcdefghijklmn":"ab","abcdefghijklmno":5,"abcdefghijklmnopqrstuvwxyz012":true})", V},
+      {R"({"abcdefghijklm":1,"abcdefghijklmn":"ab","abcdefghijklmno":5,"abcdefghijklmnopqrstuvwxyz01234":5})", V},
+      {R"({"abcdefghijklm":1,"abcdefghijklmn":"ab","abcdefghijklmno":5,"abcdefghijklmnopqrstuvwxyz0123":true,"abcdefghijklm":0})", I},
+  };
+  for (const Case& k : cases) EXPECT_STREQ(name(agree(c, k.text)), name(k.verdict)) << k.text;
+  // every prefix and byte replacement, in a list (most keys have 16 bytes of text after them)
+  const std::string doc = R"([{"abcdefghijklm":1,"abcdefghijklmn":"ab","abcdefghijklmno":5},)"
+                          R"({"abcdefghijklm":2,"abcdefghijklmn":"c","abcdefghijklmnopqrstuvwxyz0123":false}])";
+  auto list = compile(std::string(R"({"type":"array","items":)") + R"({"type":"object","required":["abcdefghijklm"],"properties":{
+    "abcdefghijklm":{"type":"integer","minimum":1},"abcdefghijklmn":{"type":"string","maxLength":2},
+    "abcdefghijklmno":{"type":"integer","maximum":5},"abcdefghijklmnopqrstuvwxyz0123":{"type":"boolean"}}}})");
+  EXPECT_EQ(agree(list, doc), V);
+  for (std::size_t n = 0; n < doc.size(); ++n) agree(list, doc.substr(0, n));
+  const char replacements[] = {' ', '"', '\\', ':', ',', '}', 'm', 'n', 'o', '\x01', '\x80'};
+  for (std::size_t i = 0; i < doc.size(); ++i)
+    for (char r : replacements) {
+      std::string t = doc;
+      t[i] = r;
+      agree(list, t);
+    }
+}
