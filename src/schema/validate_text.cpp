@@ -87,32 +87,42 @@ class PodStack {
   std::size_t n_ = 0, cap_ = 0;
 };
 
+// 32-bit positions: a frame is built per container (two per item of a list), so its size counts.
 struct Frame {
-  bool object = false;
-  std::size_t depth = 0;        // instance depth of the container (the root value is 0)
-  std::size_t evals_begin = 0;  // streamed evaluations: active[evals_begin, evals_end)
-  std::size_t evals_end = 0;
-  std::size_t caps_begin = 0;  // evaluations of the whole container: captures[caps_begin, caps_end)
-  std::size_t caps_end = 0;
-  std::size_t keys_begin = 0;  // member names so far: keys[keys_begin, ...) (when track_keys)
-  std::size_t count = 0;       // items so far (arrays)
-  int capture_level = -1;      // its value_stack, when it has captures
-  bool track_keys = false;
-  int key_set = -1;  // for large objects: its set of names in Checker::sets
+  Frame(bool is_object, std::size_t instance_depth, std::size_t evals, std::size_t caps, std::size_t names)
+      : depth(static_cast<std::uint32_t>(instance_depth)),
+        evals_begin(static_cast<std::uint32_t>(evals)),
+        evals_end(static_cast<std::uint32_t>(evals)),
+        caps_begin(static_cast<std::uint32_t>(caps)),
+        caps_end(static_cast<std::uint32_t>(caps)),
+        keys_begin(static_cast<std::uint32_t>(names)),
+        object(is_object) {}
+
   // Objects whose first evaluation has at most 64 properties: the members named there are
   // marked in `seen` by index (and only the other names go to `keys`).
   SchemaRef lead = nullptr;
-  std::uint64_t seen = 0;
-  std::size_t guess = 0;    // members usually come in the schema's order: try this index first
-  std::size_t members = 0;  // distinct names so far
-  bool lead_alone = false;  // the lead is the only evaluation, without patternProperties or propertyNames
-  bool expect = false;      // lead_alone and no value stack open: keys may take expected_key()
+  // Arrays with one evaluation, without prefixItems: every item's schema is its `items` (maybe null).
+  SchemaRef items = nullptr;
   // When expect: the lead's property at `guess` (null past the last one), for expected_key().
   const PropertyEntry* next = nullptr;
   const PropertyEntry* props_end = nullptr;
-  // Arrays with one evaluation, without prefixItems: every item's schema is its `items` (maybe null).
+  std::uint64_t seen = 0;
+  std::size_t count = 0;    // items so far (arrays)
+  std::size_t members = 0;  // distinct names so far
+  std::uint32_t depth;        // instance depth of the container (the root value is 0)
+  std::uint32_t evals_begin;  // streamed evaluations: active[evals_begin, evals_end)
+  std::uint32_t evals_end;
+  std::uint32_t caps_begin;  // evaluations of the whole container: captures[caps_begin, caps_end)
+  std::uint32_t caps_end;
+  std::uint32_t keys_begin;  // member names so far: keys[keys_begin, ...) (when track_keys)
+  std::uint32_t guess = 0;   // members usually come in the schema's order: try this index first
+  std::int32_t capture_level = -1;  // its value_stack, when it has captures
+  std::int32_t key_set = -1;        // for large objects: its set of names in Checker::sets
+  bool object;
+  bool track_keys = false;
+  bool lead_alone = false;   // the lead is the only evaluation, without patternProperties or propertyNames
+  bool expect = false;       // lead_alone and no value stack open: keys may take expected_key()
   bool items_fixed = false;
-  SchemaRef items = nullptr;
 };
 
 // Only the field of its kind is set (and read).
@@ -480,26 +490,17 @@ struct Checker {
   [[gnu::always_inline]] void begin_container(bool object) {
     begin_value();
     const std::size_t depth = value_depth();
-    Frame& f = frames.emplace_back();  // built in place (container_enter does not touch frames)
-    f.object = object;
-    f.depth = depth;
-    if (failed) {  // only tokenized from here on
-      f.evals_begin = f.evals_end = active.size();
-      f.caps_begin = f.caps_end = captures.size();
-      f.keys_begin = keys.size();
-      return;
-    }
-    f.evals_begin = active.size();
-    f.caps_begin = captures.size();
-    f.keys_begin = keys.size();
+    // built in place (container_enter does not touch frames)
+    Frame& f = frames.emplace_back(object, depth, active.size(), captures.size(), keys.size());
+    if (failed) return;  // only tokenized from here on
     const std::size_t n = pending.size();
     if (n == 1) [[likely]]
       enter(pending[0].s, pending[0].frame, object);
     else
       for (std::size_t k = 0; k < n && !failed; ++k) container_enter(pending[k].s, pending[k].frame, object);
     pending.clear();
-    f.evals_end = active.size();
-    f.caps_end = captures.size();
+    f.evals_end = static_cast<std::uint32_t>(active.size());
+    f.caps_end = static_cast<std::uint32_t>(captures.size());
     if (f.caps_end > f.caps_begin) {
       f.capture_level = open_stacks++;
       if (stacks.size() < static_cast<std::size_t>(open_stacks)) stacks.push_back(std::make_unique<json::value_stack>());
@@ -538,13 +539,13 @@ struct Checker {
   }
 
   // The index of a property by name, trying the one after the last match first.
-  static int lookup(SchemaRef s, std::string_view key, std::size_t& guess) {
+  static int lookup(SchemaRef s, std::string_view key, std::uint32_t& guess) {
     if (guess < s->properties.size()) {
       const std::string& n = s->properties[guess].name;
       if (n.size() == key.size() && same_bytes(n.data(), key.data(), key.size())) return static_cast<int>(guess++);
     }
     int i = s->find_property(key);
-    if (i >= 0) guess = static_cast<std::size_t>(i) + 1;
+    if (i >= 0) guess = static_cast<std::uint32_t>(i) + 1;
     return i;
   }
 
