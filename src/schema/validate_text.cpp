@@ -664,12 +664,33 @@ struct Checker {
     return frames.back().next;
   }
 
-  // The key was expected_key()'s: what on_member does when lookup() finds it at the guess.
-  [[gnu::always_inline]] void on_expected_member() {
+  // The key was expected_key()'s: what on_member does when lookup() finds it at the guess, but
+  // the evaluation of its value, which on_member leaves in `pending`, is returned (s null when
+  // there is none), for the tokenizer to evaluate a string or a number at once.
+  [[gnu::always_inline]] Eval on_expected_member() {
     Frame& f = frames.back();
-    const std::size_t pi = f.guess++;
-    f.next = f.next + 1 == f.props_end ? nullptr : f.next + 1;
-    lead_member(f, static_cast<int>(pi));
+    const PropertyEntry* e = f.next;
+    const std::uint32_t pi = f.guess++;
+    f.next = e + 1 == f.props_end ? nullptr : e + 1;
+    const std::uint64_t bit = std::uint64_t{1} << pi;
+    if (f.seen & bit) {
+      need_dom = true;  // duplicate: the DOM keeps the last value
+      return {nullptr, 0};
+    }
+    f.seen |= bit;
+    ++f.members;
+    if (failed) return {nullptr, 0};
+    SchemaRef ps = e->schema;
+    if (direction_forbids(ps, dir) || f.depth >= max_instance_depth) {
+      fail();
+      return {nullptr, 0};
+    }
+    return {ps, active[f.evals_begin].frame + 1};
+  }
+
+  // The string or number after an expected key (no value stack is open there: expect).
+  [[gnu::always_inline]] void expected_scalar(const Eval& m, const Scalar& v) {
+    if (m.s) scalar_eval(m.s, m.frame, v);
   }
 
   [[gnu::noinline]] void on_member_rest(Frame& f, std::string_view key) {
@@ -1018,6 +1039,14 @@ class PlainText {
 
   template <bool Member>
   const char* number(const char* p) {
+    return number(
+        p, [this](std::int64_t i) { h_.on_int64<Member>(i, {}, ec_); },
+        [this](double d) { h_.on_double<Member>(d, {}, ec_); });
+  }
+
+  // Gives the number's value to on_int or on_double.
+  template <class OnInt, class OnDouble>
+  [[gnu::always_inline]] const char* number(const char* p, OnInt&& on_int, OnDouble&& on_double) {
     const bool neg = *p == '-';
     if (neg) ++p;
     if (p == end_) return nullptr;
@@ -1045,11 +1074,11 @@ class PlainText {
       }
       if (frac == 0) return nullptr;
       if (p != end_ && (*p | 32) == 'e') return nullptr;
-      h_.on_double<Member>(json::detail::dec_to_float(mant, -frac, neg), {}, ec_);
+      on_double(json::detail::dec_to_float(mant, -frac, neg));
       return p;
     }
     if (p != end_ && (*p | 32) == 'e') return nullptr;
-    h_.on_int64<Member>(neg ? -static_cast<std::int64_t>(mant) : static_cast<std::int64_t>(mant), {}, ec_);
+    on_int(neg ? -static_cast<std::int64_t>(mant) : static_cast<std::int64_t>(mant));
     return p;
   }
 
@@ -1070,8 +1099,9 @@ class PlainText {
       const PropertyEntry* e = h_.c->expected_key();
       std::size_t klen = 0;
       if (e && expected_here(e, start, klen)) {
-        h_.c->on_expected_member();
+        const Eval m = h_.c->on_expected_member();
         p = start + klen;
+        if (!(p = expected_value(p, depth, m))) return nullptr;
       } else {
         if (!(p = string(start))) return nullptr;
         h_.on_key(json::string_view(start, static_cast<std::size_t>(p - start)), static_cast<std::size_t>(p - start), ec_);
@@ -1081,8 +1111,8 @@ class PlainText {
           if (!(p = more(p + 1)) || *p != ':') return nullptr;
           if (!(p = more(p + 1))) return nullptr;
         }
+        if (!(p = element<true>(p, depth))) return nullptr;
       }
-      if (!(p = element<true>(p, depth))) return nullptr;
       ++n;
       if (end_ - p > 1 && p[0] == ',' && p[1] == '"') {  // compact: ,"key"
         ++p;
@@ -1097,6 +1127,38 @@ class PlainText {
       h_.on_object_end(n, ec_);
       return p + 1;
     }
+  }
+
+  // The value after an expected key, whose evaluation is m: a string or a number is evaluated at
+  // once, anything else the general way (from `pending`, as on_member leaves it).
+  [[gnu::always_inline]] const char* expected_value(const char* p, std::size_t depth, const Eval& m) {
+    Checker& c = *h_.c;
+    if (*p == '"') {
+      const char* start = p + 1;
+      if (!(p = string(start))) return nullptr;
+      Scalar v;
+      v.kind = json::kind::string;
+      v.str = std::string_view(start, static_cast<std::size_t>(p - start));
+      c.expected_scalar(m, v);
+      return p + 1;
+    }
+    if (is_digit(*p) || *p == '-')
+      return number(
+          p,
+          [&c, &m](std::int64_t i) {
+            Scalar v;
+            v.kind = json::kind::int64;
+            v.i = i;
+            c.expected_scalar(m, v);
+          },
+          [&c, &m](double d) {
+            Scalar v;
+            v.kind = json::kind::double_;
+            v.d = d;
+            c.expected_scalar(m, v);
+          });
+    if (m.s) c.pending.push_back(m);
+    return element<true>(p, depth);
   }
 
   // The text at `start` is e's `name":` followed by a byte that can begin a value; klen its size.

@@ -785,6 +785,66 @@ TEST(SchemaValidateText, KeysInTheSchemasOrder) {
   EXPECT_EQ(agree(two, R"({"id":2})"), V);
 }
 
+// The value after an expected key: a string or a number is evaluated at once, anything else
+// (containers, literals, numbers and strings outside the plain subset) the general way.
+TEST(SchemaValidateText, ValuesAfterExpectedKeys) {
+  auto c = compile(R"({"type":"object","required":["n"],"properties":{
+    "n":{"type":"number","minimum":-2,"maximum":1e3},"s":{"type":"string","minLength":2},
+    "o":{"type":"object","properties":{"k":{"type":"integer"}}},"a":{"type":"array","items":{"type":"string"}},
+    "b":{"type":"boolean"},"z":{"type":"null"},"w":{"type":"integer","writeOnly":true},"r":{"readOnly":true}}})");
+  struct Case {
+    const char* text;
+    TextValidity verdict;
+  };
+  const Case cases[] = {
+      {R"({"n":1,"s":"ab","o":{"k":1},"a":["x"],"b":true,"z":null})", V},
+      {R"({"n":-2,"s":"ab"})", V},
+      {R"({"n":-3,"s":"ab"})", I},
+      {R"({"n":-2.5,"s":"ab"})", I},
+      {R"({"n":1.5,"s":"a"})", I},
+      {R"({"n":1e2,"s":"ab"})", V},      // an exponent: basic_parser decides
+      {R"({"n":1e4,"s":"ab"})", I},
+      {R"({"n":12345678901234567,"s":"ab"})", I},  // more than 15 digits
+      {R"({"n":1,"s":"a\u0062"})", V},   // an escape in the string
+      {R"({"n":1,"s":"\u0062"})", I},
+      {R"({"n":"1","s":"ab"})", I},
+      {R"({"n":1,"s":2})", I},
+      {R"({"n":1,"s":"ab","o":{"k":"x"}})", I},
+      {R"({"n":1,"s":"ab","o":5})", I},
+      {R"({"n":1,"s":"ab","o":{},"a":[1]})", I},
+      {R"({"n":1,"s":"ab","o":{},"a":"x"})", I},
+      {R"({"n":1,"s":"ab","o":{},"a":[],"b":1})", I},
+      {R"({"n":1,"s":"ab","o":{},"a":[],"b":false,"z":0})", I},
+      {R"({"n":1,"s":["ab"]})", I},
+      {R"({"n":{},"s":"ab"})", I},
+      {R"({"n":null})", I},
+      {R"({"n":0,"n":1})", V},            // duplicates: the last value counts
+      {R"({"n":1,"n":-9})", I},
+      {R"({"n":1,"s":"a","s":"ab"})", V},
+      {R"({"n":1,"s":"ab","s":{}})", I},
+      {R"({"n":-1,"s":"ab","o":{"k":1},"a":["x","y"],"b":false,"z":null,"w":3})", V},
+      {R"({"n":1,"s":"a","o":{"k":1},"a":[2]})", I},  // a failure, then more values after expected keys
+      {R"({"n":1,"s":"a","o":{"k":1},"a":[2],"a":["x"],"s":"ab"})", V},
+      {R"({"n":1,"s":"ab","o":{"k":1},"a":["x"],"b":true,"z":null,"w":"x"})", I},
+      {R"({"n":1,"s":"ab","o":{"k":1},"a":["x"],"b":true,"z":null,"w":01})", M},
+      {R"({"n":1,"s":"ab","o":{"k":1},"a":["x"],"b":true,"z":null,"w":-})", M},
+      {R"({"n":1,"s":"ab)", M},
+      {R"({"n":1,"s":)", M},
+  };
+  for (const Case& k : cases) EXPECT_STREQ(name(agree(c, k.text)), name(k.verdict)) << k.text;
+  // a writeOnly member in a response and a readOnly one in a request, after expected keys
+  EXPECT_EQ(agree(c, R"({"n":1,"s":"ab","o":{},"a":[],"b":true,"z":null,"w":1})", Direction::response), I);
+  EXPECT_EQ(agree(c, R"({"n":1,"s":"ab","o":{},"a":[],"b":true,"z":null,"w":1})", Direction::request), V);
+  EXPECT_EQ(agree(c, R"({"n":1,"s":"ab","o":{},"a":[],"b":true,"z":null,"w":1,"r":2})", Direction::request), I);
+  // forty objects deep, each member after an expected key
+  std::string deep;
+  for (int i = 0; i < 40; ++i) deep += R"({"o":)";
+  deep += "1";
+  for (int i = 0; i < 40; ++i) deep += "}";
+  auto nest = compile(R"({"type":"object","properties":{"o":{"$ref":"#"}}})");
+  agree(nest, deep, Direction::none, 256);
+}
+
 // The expected key is compared 16 bytes at a time when `name":` fits in 16 bytes and 16 more
 // bytes of text follow, else byte by byte: names of 13, 14 (exactly 16 bytes), 15 and 30
 // characters, at the start of long texts and at the very end of short ones, and names that
