@@ -149,7 +149,7 @@ constexpr std::uint32_t kHardAny = has_any_of | has_one_of | has_not | has_if | 
 constexpr std::size_t kLinearKeys = 32;
 
 // Equal bytes, for the short names of members: a word at a time, without a call.
-inline bool same_bytes(const char* a, const char* b, std::size_t n) {
+[[gnu::always_inline]] inline bool same_bytes(const char* a, const char* b, std::size_t n) {
   std::uint64_t x, y;
   while (n > 8) {
     std::memcpy(&x, a, 8);
@@ -316,7 +316,7 @@ struct Checker {
 
   // The code points of `str` are within [lo, hi]; counted only when the bytes cannot tell
   // (a code point is 1 to 4 bytes).
-  static bool length_within(std::string_view str, std::size_t lo, std::size_t hi) {
+  [[gnu::always_inline]] static bool length_within(std::string_view str, std::size_t lo, std::size_t hi) {
     const std::size_t bytes = str.size();
     if (bytes < lo) return false;
     if (bytes <= hi && (bytes + 3) / 4 >= lo) return true;
@@ -1040,8 +1040,8 @@ class PlainText {
   template <bool Member>
   const char* number(const char* p) {
     return number(
-        p, [this](std::int64_t i) { h_.on_int64<Member>(i, {}, ec_); },
-        [this](double d) { h_.on_double<Member>(d, {}, ec_); });
+        p, [this](std::int64_t i) __attribute__((always_inline)) { h_.on_int64<Member>(i, {}, ec_); },
+        [this](double d) __attribute__((always_inline)) { h_.on_double<Member>(d, {}, ec_); });
   }
 
   // Gives the number's value to on_int or on_double.
@@ -1145,13 +1145,13 @@ class PlainText {
     if (is_digit(*p) || *p == '-')
       return number(
           p,
-          [&c, &m](std::int64_t i) {
+          [&c, &m](std::int64_t i) __attribute__((always_inline)) {
             Scalar v;
             v.kind = json::kind::int64;
             v.i = i;
             c.expected_scalar(m, v);
           },
-          [&c, &m](double d) {
+          [&c, &m](double d) __attribute__((always_inline)) {
             Scalar v;
             v.kind = json::kind::double_;
             v.d = d;
