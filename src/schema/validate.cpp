@@ -23,10 +23,8 @@ using namespace detail;
 
 namespace {
 
-constexpr std::size_t kMaxFrames = 1000;  // nested evaluations, same instance or not
-// Nested anyOf/oneOf can make the work exponential in the schema's nesting (whatever the
-// instance): a hostile schema stops here instead of hanging its caller.
-constexpr std::size_t kMaxSteps = 2'000'000;
+constexpr std::size_t kMaxFrames = eval_max_frames;  // nested evaluations, same instance or not
+constexpr std::size_t kMaxSteps = eval_max_steps;      // (validate_internal.hpp says why)
 constexpr std::size_t kBranchViolations = 20;
 
 // One step of the instance path. Plain data without initialisers, so the path array on the
@@ -745,9 +743,6 @@ bool is_valid(SchemaRef s, const boost::json::value& instance, Direction d) {
 }
 
 namespace detail {
-
-const std::size_t eval_max_frames = kMaxFrames;
-const std::size_t eval_max_steps = kMaxSteps;
 
 bool is_valid_at(SchemaRef s, const boost::json::value& v, Direction d, std::size_t depth, std::size_t frames,
                  std::size_t& steps) {

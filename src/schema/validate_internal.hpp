@@ -10,8 +10,11 @@
 
 namespace oasis::schema::detail {
 
-extern const std::size_t eval_max_frames;  // nested evaluations before "nested too deeply"
-extern const std::size_t eval_max_steps;   // evaluations before "the schema needs too much work"
+// (Constants here, so that the text validator compares with immediates.)
+inline constexpr std::size_t eval_max_frames = 1000;  // nested evaluations before "nested too deeply"
+// Nested anyOf/oneOf can make the work exponential in the schema's nesting (whatever the
+// instance): a hostile schema stops here instead of hanging its caller.
+inline constexpr std::size_t eval_max_steps = 2'000'000;  // evaluations before "the schema needs too much work"
 
 // is_valid(s, v, d) for a value found at instance `depth`, evaluated under `frames` active
 // evaluations; `steps` is the shared counter (incremented by the evaluations made here).

@@ -272,10 +272,10 @@ struct Checker {
   }
 
   // --- scalars
-  // validate.cpp's limits, read once (they live in another translation unit)
-  const std::size_t max_steps = eval_max_steps, max_frames = eval_max_frames;
+  // validate.cpp's limits
+  static constexpr std::size_t max_steps = eval_max_steps, max_frames = eval_max_frames;
 
-  bool counted(SchemaRef, std::size_t frame) {
+  [[gnu::always_inline]] bool counted(SchemaRef, std::size_t frame) {
     if (++steps > max_steps || frame > max_frames) {
       fail();
       return false;
