@@ -153,6 +153,12 @@ struct Compiler::Impl {
       n.effective_write_only = is_write_only(&n);
       settle_text(n);
     }
+    // (after the loop above: a property's schema may come after its object among the new nodes)
+    for (std::size_t i = flags_done; i < nodes.size(); ++i)
+      for (auto& pe : nodes[i]->properties)
+        pe.forbidden_in = !pe.schema ? 0
+                                     : static_cast<std::uint8_t>((pe.schema->effective_read_only ? 1 : 0) |
+                                                                 (pe.schema->effective_write_only ? 2 : 0));
     flags_done = nodes.size();
   }
 

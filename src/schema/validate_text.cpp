@@ -109,6 +109,7 @@ struct Frame {
   std::uint64_t seen = 0;
   std::size_t count = 0;    // items so far (arrays)
   std::size_t members = 0;  // distinct names so far
+  std::size_t lead_frame = 0;  // when expect: the evaluation depth of the lead's properties' schemas
   std::uint32_t depth;        // instance depth of the container (the root value is 0)
   std::uint32_t evals_begin;  // streamed evaluations: active[evals_begin, evals_end)
   std::uint32_t evals_end;
@@ -183,6 +184,7 @@ struct Checker {
   const char* text_end = nullptr;
   json::monotonic_resource* arena = nullptr;
   std::size_t steps = 0;
+  std::uint8_t forbidden_bit = 0;  // the bit of PropertyEntry::forbidden_in for this call's direction
   bool failed = false;
   bool need_dom = false;
   bool started = false;
@@ -209,6 +211,7 @@ struct Checker {
     text_end = text.data() + text.size();
     arena = mr;
     steps = 0;
+    forbidden_bit = d == Direction::request ? 1 : d == Direction::response ? 2 : 0;
     failed = need_dom = started = false;
     frames.clear();
     active.clear();
@@ -516,6 +519,7 @@ struct Checker {
       f.lead_alone = f.evals_end - f.evals_begin == 1 && f.lead->pattern_properties.empty() && !f.lead->property_names;
       f.expect = f.lead_alone && open_stacks == 0;  // (the stacks of the values inside close before the next key)
       if (f.expect && !f.lead->properties.empty()) {
+        f.lead_frame = active[f.evals_begin].frame + 1;
         f.next = f.lead->properties.data();
         f.props_end = f.next + f.lead->properties.size();
       }
@@ -680,12 +684,12 @@ struct Checker {
     f.seen |= bit;
     ++f.members;
     if (failed) return {nullptr, 0};
-    SchemaRef ps = e->schema;
-    if (direction_forbids(ps, dir) || f.depth >= max_instance_depth) {
+    // (f.depth < PlainText::kMaxDepth < max_instance_depth: what child() tests cannot fail here)
+    if (e->forbidden_in & forbidden_bit) {
       fail();
       return {nullptr, 0};
     }
-    return {ps, active[f.evals_begin].frame + 1};
+    return {e->schema, f.lead_frame};
   }
 
   // The string or number after an expected key (no value stack is open there: expect).
@@ -910,6 +914,7 @@ class PlainText {
  public:
   // It recurses once per level: deeper text goes to basic_parser, which keeps its own stack.
   static constexpr std::size_t kMaxDepth = 64;
+  static_assert(kMaxDepth < max_instance_depth);  // (Checker::on_expected_member counts on it)
 
   PlainText(Handler& h, std::string_view text, std::size_t max_depth)
       : h_(h), begin_(text.data()), end_(text.data() + text.size()), max_depth_(std::min(max_depth, kMaxDepth)) {}

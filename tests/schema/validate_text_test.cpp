@@ -845,6 +845,42 @@ TEST(SchemaValidateText, ValuesAfterExpectedKeys) {
   agree(nest, deep, Direction::none, 256);
 }
 
+// readOnly and writeOnly through $ref and allOf, on members after expected keys (where the text
+// validator reads what was settled per property after compiling), across two compiles of one
+// document: the second object's properties name schemas compiled by the first and schemas
+// compiled after the object itself.
+TEST(SchemaValidateText, DirectionsOfMembersAfterExpectedKeys) {
+  oasis::schema::Compiler comp(oasis_test::json(R"({"$defs":{
+    "RO":{"type":"integer","readOnly":true},"WO":{"allOf":[{"writeOnly":true}],"type":"string"},
+    "First":{"type":"object","properties":{"ro":{"$ref":"#/$defs/RO"}}},
+    "Obj":{"type":"object","required":["id"],"properties":{
+      "id":{"type":"integer"},"ro":{"$ref":"#/$defs/RO"},"wo":{"$ref":"#/$defs/WO"},
+      "later":{"$ref":"#/$defs/Later"},"both":{"allOf":[{"$ref":"#/$defs/RO"}],"writeOnly":true}}},
+    "Later":{"$ref":"#/$defs/Later2"},"Later2":{"type":"boolean","writeOnly":true}}})"),
+                               {});
+  auto first = comp.compile("/$defs/First");
+  auto obj = comp.compile("/$defs/Obj");
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(obj, nullptr);
+  using oasis::schema::Direction;
+  EXPECT_EQ(agree(first, R"({"ro":1})", Direction::request), I);
+  EXPECT_EQ(agree(first, R"({"ro":1})", Direction::response), V);
+  const char* texts[] = {R"({"id":1})", R"({"id":1,"ro":2})", R"({"id":1,"wo":"x"})", R"({"id":1,"later":true})",
+                         R"({"id":1,"both":2})", R"({"id":1,"ro":2,"wo":"x","later":true,"both":2})",
+                         R"({"id":1,"ro":"2"})", R"({"id":1,"wo":3})", R"({"id":1,"later":3})"};
+  for (const char* t : texts)
+    for (Direction d : {Direction::request, Direction::response, Direction::none}) agree(obj, t, d);
+  EXPECT_EQ(agree(obj, R"({"id":1,"ro":2})", Direction::request), I);
+  EXPECT_EQ(agree(obj, R"({"id":1,"ro":2})", Direction::response), V);
+  EXPECT_EQ(agree(obj, R"({"id":1,"wo":"x"})", Direction::response), I);
+  EXPECT_EQ(agree(obj, R"({"id":1,"wo":"x"})", Direction::request), V);
+  EXPECT_EQ(agree(obj, R"({"id":1,"later":true})", Direction::response), I);
+  EXPECT_EQ(agree(obj, R"({"id":1,"later":true})", Direction::request), V);
+  EXPECT_EQ(agree(obj, R"({"id":1,"both":2})", Direction::response), I);
+  EXPECT_EQ(agree(obj, R"({"id":1,"both":2})", Direction::request), I);
+  EXPECT_EQ(agree(obj, R"({"id":1,"both":2})", Direction::none), V);
+}
+
 // The expected key is compared 16 bytes at a time when `name":` fits in 16 bytes and 16 more
 // bytes of text follow, else byte by byte: names of 13, 14 (exactly 16 bytes), 15 and 30
 // characters, at the start of long texts and at the very end of short ones, and names that
