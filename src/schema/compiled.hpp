@@ -127,6 +127,8 @@ class Schema {
   bool text_plain = false;         // not pure_ref/always_false/nullable; no anyOf, oneOf, not, if, unevaluated*
   bool member_rules = false;       // properties, patternProperties, additionalProperties or propertyNames
   std::uint8_t text_whole = 0;     // 1: an object is evaluated whole (captured); 2: an array is
+  // 1: no prefixItems; 2: at most 64 properties; 4: no patternProperties and no propertyNames
+  std::uint8_t text_frame = 0;
   std::uint32_t enum_string_count = 0;
   std::unique_ptr<std::string_view[]> enum_strings;  // the string members of `enum`, in order
   Format format = Format::unknown;

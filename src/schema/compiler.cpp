@@ -170,6 +170,8 @@ struct Compiler::Impl {
     n.member_rules = !n.properties.empty() || !n.pattern_properties.empty() || n.additional_properties ||
                      n.property_names;
     n.text_whole = 0;
+    n.text_frame = static_cast<std::uint8_t>((n.prefix_items.empty() ? 1 : 0) | (n.properties.size() <= 64 ? 2 : 0) |
+                                             (n.pattern_properties.empty() && !n.property_names ? 4 : 0));
     if (!n.pure_ref && !n.always_false) {
       const bool whole = n.has & (hard_any | has_enum | has_const);
       if (whole || ((n.has & has_object) && (!n.dependent_required.empty() || !n.dependent_schemas.empty())))

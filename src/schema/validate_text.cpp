@@ -509,19 +509,21 @@ struct Checker {
       if (stacks.size() < static_cast<std::size_t>(open_stacks)) stacks.push_back(std::make_unique<json::value_stack>());
       stacks[static_cast<std::size_t>(f.capture_level)]->reset(json::storage_ptr(arena));
     }
-    if (!object && f.evals_end - f.evals_begin == 1 && active[f.evals_begin].s->prefix_items.empty()) {
+    // (text_frame, settled at load: 1 no prefixItems, 2 at most 64 properties, 4 neither
+    // patternProperties nor propertyNames)
+    if (!object && f.evals_end - f.evals_begin == 1 && (active[f.evals_begin].s->text_frame & 1)) {
       f.items_fixed = true;
       f.items = active[f.evals_begin].s->items;
     }
     f.track_keys = object && f.evals_end > f.evals_begin;
-    if (f.track_keys && active[f.evals_begin].s->properties.size() <= 64) {
+    if (f.track_keys && (active[f.evals_begin].s->text_frame & 2)) {
       f.lead = active[f.evals_begin].s;
-      f.lead_alone = f.evals_end - f.evals_begin == 1 && f.lead->pattern_properties.empty() && !f.lead->property_names;
+      f.lead_alone = f.evals_end - f.evals_begin == 1 && (f.lead->text_frame & 4);
       f.expect = f.lead_alone && open_stacks == 0;  // (the stacks of the values inside close before the next key)
       if (f.expect && !f.lead->properties.empty()) {
         f.lead_frame = active[f.evals_begin].frame + 1;
         f.next = f.lead->properties.data();
-        f.props_end = f.next + f.lead->properties.size();
+        f.props_end = &f.lead->properties.back() + 1;
       }
     }
   }
