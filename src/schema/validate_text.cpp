@@ -101,7 +101,8 @@ struct Frame {
   // Objects whose first evaluation has at most 64 properties: the members named there are
   // marked in `seen` by index (and only the other names go to `keys`).
   SchemaRef lead = nullptr;
-  // Arrays with one evaluation, without prefixItems: every item's schema is its `items` (maybe null).
+  // Arrays with one evaluation, without prefixItems, not too deep for items: every item's schema
+  // is its `items` (maybe null).
   SchemaRef items = nullptr;
   // When expect: the lead's property at `guess` (null past the last one), for expected_key().
   const PropertyEntry* next = nullptr;
@@ -109,7 +110,8 @@ struct Frame {
   std::uint64_t seen = 0;
   std::size_t count = 0;    // items so far (arrays)
   std::size_t members = 0;  // distinct names so far
-  std::size_t lead_frame = 0;  // when expect: the evaluation depth of the lead's properties' schemas
+  // When expect or items_fixed: the evaluation depth of the lead's properties' schemas, of `items`
+  std::size_t child_frame = 0;
   std::uint32_t depth;        // instance depth of the container (the root value is 0)
   std::uint32_t evals_begin;  // streamed evaluations: active[evals_begin, evals_end)
   std::uint32_t evals_end;
@@ -257,8 +259,7 @@ struct Checker {
     if (f.items_fixed) {
       ++f.count;
       if (!f.items) return;
-      if (f.depth >= max_instance_depth) return fail();
-      pending.push_back({f.items, active[f.evals_begin].frame + 1});
+      pending.push_back({f.items, f.child_frame});
       return;
     }
     const std::size_t idx = f.count++;
@@ -511,9 +512,12 @@ struct Checker {
     }
     // (text_frame, settled at load: 1 no prefixItems, 2 at most 64 properties, 4 neither
     // patternProperties nor propertyNames)
-    if (!object && f.evals_end - f.evals_begin == 1 && (active[f.evals_begin].s->text_frame & 1)) {
+    // (an item deeper than the limit fails in begin_item's general way)
+    if (!object && f.evals_end - f.evals_begin == 1 && (active[f.evals_begin].s->text_frame & 1) &&
+        f.depth < max_instance_depth) {
       f.items_fixed = true;
       f.items = active[f.evals_begin].s->items;
+      f.child_frame = active[f.evals_begin].frame + 1;
     }
     f.track_keys = object && f.evals_end > f.evals_begin;
     if (f.track_keys && (active[f.evals_begin].s->text_frame & 2)) {
@@ -521,7 +525,7 @@ struct Checker {
       f.lead_alone = f.evals_end - f.evals_begin == 1 && (f.lead->text_frame & 4);
       f.expect = f.lead_alone && open_stacks == 0;  // (the stacks of the values inside close before the next key)
       if (f.expect && !f.lead->properties.empty()) {
-        f.lead_frame = active[f.evals_begin].frame + 1;
+        f.child_frame = active[f.evals_begin].frame + 1;
         f.next = f.lead->properties.data();
         f.props_end = &f.lead->properties.back() + 1;
       }
@@ -691,7 +695,7 @@ struct Checker {
       fail();
       return {nullptr, 0};
     }
-    return {e->schema, f.lead_frame};
+    return {e->schema, f.child_frame};
   }
 
   // The string or number after an expected key (no value stack is open there: expect).

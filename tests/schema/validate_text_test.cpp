@@ -684,6 +684,20 @@ TEST(SchemaValidateText, PlainTextPrefixesAndBytes) {
   }
   // beyond the instance depth limit (256): invalid either way, and no deep recursion
   EXPECT_EQ(agree(a, std::string(5000, '[') + std::string(5000, ']'), Direction::none, 10000), I);
+  // at the limit: an array whose items would be deeper than it (with and without items, empty
+  // or not), and arrays without `items` below it
+  for (std::size_t depth : {255u, 256u, 257u, 258u}) {
+    agree(a, std::string(depth, '[') + std::string(depth, ']'), Direction::none, 10000);
+    agree(a, std::string(depth, '[') + "[1,2]" + std::string(depth, ']'), Direction::none, 10000);
+    agree(a, std::string(depth, '[') + "[]" + std::string(depth, ']'), Direction::none, 10000);
+  }
+  auto b = compile(R"({"type":"array","items":{"items":{"items":{"items":{"$ref":"#"}}}}})");
+  auto open_list = compile(R"({"type":"array","items":{"items":{"items":{}}}})");
+  for (std::size_t depth : {254u, 255u, 256u, 257u}) {
+    agree(b, std::string(depth, '[') + "[1]" + std::string(depth, ']'), Direction::none, 10000);
+    agree(b, std::string(depth, '[') + std::string(depth, ']'), Direction::none, 10000);
+    agree(open_list, std::string(depth, '[') + "[1]" + std::string(depth, ']'), Direction::none, 10000);
+  }
 }
 
 // Keys that come in the schema's order are compared with the expected `name":` before any scan
