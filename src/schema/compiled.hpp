@@ -39,6 +39,7 @@ struct PropertyEntry {
   // Where its value is left out, settled after compiling: bit 0 in requests (the schema is readOnly
   // through $ref/allOf), bit 1 in responses (writeOnly); as direction_forbids() would answer.
   std::uint8_t forbidden_in = 0;
+  std::uint32_t index = 0;  // its place in `properties` (settled at load with text_key)
 };
 
 struct RequiredEntry {

@@ -179,6 +179,7 @@ struct Compiler::Impl {
       if (whole || ((n.has & has_array) && (n.unique_items || n.contains))) n.text_whole |= 2;
     }
     for (auto& pe : n.properties) {
+      pe.index = static_cast<std::uint32_t>(&pe - n.properties.data());
       pe.text_key.clear();
       std::fill(std::begin(pe.text_key16), std::end(pe.text_key16), '\0');
       pe.text_key16_size = 0;

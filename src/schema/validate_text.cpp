@@ -118,7 +118,9 @@ struct Frame {
   std::uint32_t caps_begin;  // evaluations of the whole container: captures[caps_begin, caps_end)
   std::uint32_t caps_end;
   std::uint32_t keys_begin;  // member names so far: keys[keys_begin, ...) (when track_keys)
-  std::uint32_t guess = 0;   // members usually come in the schema's order: try this index first
+  // Members usually come in the schema's order: try this index first (while expect, `next`
+  // stands for it: see sync_guess).
+  std::uint32_t guess = 0;
   std::int32_t capture_level = -1;  // its value_stack, when it has captures
   std::int32_t key_set = -1;        // for large objects: its set of names in Checker::sets
   bool object;
@@ -637,11 +639,17 @@ struct Checker {
     Frame& f = frames.back();
     if (!f.track_keys) return;
     if (f.lead_alone) {
+      sync_guess(f);
       const int pi = lookup(f.lead, key, f.guess);
       sync_next(f);
       if (pi >= 0) return lead_member(f, pi);
     }
     on_member_rest(f, key);
+  }
+
+  // While expect, `next` stands for the guess (on_expected_member does not move it): before lookup().
+  static void sync_guess(Frame& f) {
+    if (f.expect) f.guess = f.next ? f.next->index : static_cast<std::uint32_t>(f.lead->properties.size());
   }
 
   // After lookup() moved the guess.
@@ -680,9 +688,8 @@ struct Checker {
   [[gnu::always_inline]] Eval on_expected_member() {
     Frame& f = frames.back();
     const PropertyEntry* e = f.next;
-    const std::uint32_t pi = f.guess++;
     f.next = e + 1 == f.props_end ? nullptr : e + 1;
-    const std::uint64_t bit = std::uint64_t{1} << pi;
+    const std::uint64_t bit = std::uint64_t{1} << e->index;
     if (f.seen & bit) {
       need_dom = true;  // duplicate: the DOM keeps the last value
       return {nullptr, 0};
@@ -704,6 +711,7 @@ struct Checker {
   }
 
   [[gnu::noinline]] void on_member_rest(Frame& f, std::string_view key) {
+    sync_guess(f);
     int lead_pi = f.lead ? lookup(f.lead, key, f.guess) : -1;
     sync_next(f);
     if (lead_pi >= 0) {
