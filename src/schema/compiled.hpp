@@ -36,6 +36,7 @@ struct PropertyEntry {
   // tokenizer compares it with the text in one 16-byte step.
   char text_key16[16] = {};
   std::uint8_t text_key16_size = 0;
+  std::uint16_t text_key16_mask = 0;  // a bit for each of its bytes, as _mm_movemask_epi8 gives them
   // Where its value is left out, settled after compiling: bit 0 in requests (the schema is readOnly
   // through $ref/allOf), bit 1 in responses (writeOnly); as direction_forbids() would answer.
   std::uint8_t forbidden_in = 0;

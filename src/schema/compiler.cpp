@@ -183,6 +183,7 @@ struct Compiler::Impl {
       pe.text_key.clear();
       std::fill(std::begin(pe.text_key16), std::end(pe.text_key16), '\0');
       pe.text_key16_size = 0;
+      pe.text_key16_mask = 0;
       const bool plain = std::all_of(pe.name.begin(), pe.name.end(), [](char c) {
         return c >= 0x20 && c < 0x7F && c != '"' && c != '\\';
       });
@@ -190,6 +191,7 @@ struct Compiler::Impl {
       if (plain && pe.text_key.size() <= sizeof pe.text_key16) {
         std::copy(pe.text_key.begin(), pe.text_key.end(), pe.text_key16);
         pe.text_key16_size = static_cast<std::uint8_t>(pe.text_key.size());
+        pe.text_key16_mask = static_cast<std::uint16_t>((1u << pe.text_key.size()) - 1);
       }
     }
     n.enum_string_count = 0;

@@ -1187,7 +1187,7 @@ class PlainText {
       klen = e->text_key16_size;
       const __m128i t = _mm_loadu_si128(reinterpret_cast<const __m128i*>(start));
       const __m128i k = _mm_loadu_si128(reinterpret_cast<const __m128i*>(e->text_key16));
-      const unsigned want = (1u << klen) - 1;
+      const unsigned want = e->text_key16_mask;
       return (static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(t, k))) & want) == want &&
              static_cast<unsigned char>(start[klen]) > ' ';
     }
