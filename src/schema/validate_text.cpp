@@ -705,6 +705,20 @@ struct Checker {
     return {e->schema, f.child_frame};
   }
 
+  // An array just begun whose items all take `items` (items_fixed), with no value stack open:
+  // its string items may go to direct_item().
+  [[gnu::always_inline]] bool items_direct() const {
+    return !need_dom && open_stacks == 0 && !frames.empty() && frames.back().items_fixed;
+  }
+
+  // A string item of such an array: what on_string, begin_item and on_scalar do for it.
+  [[gnu::always_inline]] void direct_item(const Scalar& v) {
+    if (failed || need_dom) return;  // (after need_dom the frames are no longer followed)
+    Frame& f = frames.back();
+    ++f.count;
+    if (f.items) scalar_eval(f.items, f.child_frame, v);
+  }
+
   // The string or number after an expected key (no value stack is open there: expect).
   [[gnu::always_inline]] void expected_scalar(const Eval& m, const Scalar& v) {
     if (m.s) scalar_eval(m.s, m.frame, v);
@@ -1201,6 +1215,7 @@ class PlainText {
   const char* array(const char* p, std::size_t depth) {
     if (depth >= max_depth_) return nullptr;
     h_.on_array_begin(ec_);
+    const bool direct = h_.c->items_direct();
     if (!(p = more(p + 1))) return nullptr;
     if (*p == ']') {
       h_.on_array_end(0, ec_);
@@ -1208,7 +1223,18 @@ class PlainText {
     }
     std::size_t n = 0;
     for (;;) {
-      if (!(p = element<false>(p, depth)) || !(p = more(p))) return nullptr;
+      if (direct && *p == '"') {
+        const char* start = p + 1;
+        if (!(p = string(start))) return nullptr;
+        Scalar v;
+        v.kind = json::kind::string;
+        v.str = std::string_view(start, static_cast<std::size_t>(p - start));
+        h_.c->direct_item(v);
+        ++p;
+      } else if (!(p = element<false>(p, depth))) {
+        return nullptr;
+      }
+      if (!(p = more(p))) return nullptr;
       ++n;
       if (*p == ',') {
         if (!(p = more(p + 1))) return nullptr;

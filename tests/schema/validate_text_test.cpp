@@ -895,6 +895,84 @@ TEST(SchemaValidateText, DirectionsOfMembersAfterExpectedKeys) {
   EXPECT_EQ(agree(obj, R"({"id":1,"both":2})", Direction::none), V);
 }
 
+// The string items of an array whose items all take `items` (one evaluation, no prefixItems, no
+// value stack open) are evaluated at once; other items, and other arrays, the general way.
+TEST(SchemaValidateText, StringItemsEvaluatedAtOnce) {
+  auto c = compile(R"({"type":"array","minItems":2,"maxItems":4,"items":{"type":"string","minLength":1,"enum":["a","b","cc",""]}})");
+  struct Case {
+    const char* text;
+    TextValidity verdict;
+  };
+  const Case cases[] = {
+      {R"(["a","b"])", V},
+      {R"(["a","b","cc","a"])", V},
+      {R"(["a"])", I},                  // minItems counted from the items taken at once
+      {R"(["a","b","cc","a","b"])", I},  // maxItems
+      {R"(["a","d"])", I},              // enum
+      {R"(["a",""])", I},               // minLength
+      {R"(["a",1])", I},
+      {R"([1,"a"])", I},
+      {R"(["a",null,"b"])", I},
+      {R"(["a",["b"]])", I},
+      {R"(["a",{"b":1}])", I},
+      {R"(["a","\u0062"])", V},         // an escape: basic_parser decides
+      {R"(["a","\u0064"])", I},
+      {R"([ "a" , "b" ])", V},
+      {R"(["a","d","b","c","d"])", I},  // failing, then more items
+      {R"(["a","b")", M},
+      {R"(["a","b)", M},
+      {R"(["a" "b"])", M},
+      {R"(["a",])", M},
+  };
+  for (const Case& k : cases) EXPECT_STREQ(name(agree(c, k.text)), name(k.verdict)) << k.text;
+  // arrays without items (every item counted, none evaluated), with prefixItems, with a second
+  // evaluation, under a whole-value keyword (a value stack open), nested, in objects
+  auto none = compile(R"({"type":"array","maxItems":2})");
+  EXPECT_EQ(agree(none, R"(["a","b"])"), V);
+  EXPECT_EQ(agree(none, R"(["a","b","c"])"), I);
+  auto prefix = compile(R"({"type":"array","prefixItems":[{"const":"a"}],"items":{"maxLength":1}})");
+  EXPECT_EQ(agree(prefix, R"(["a","b"])"), V);
+  EXPECT_EQ(agree(prefix, R"(["b","b"])"), I);
+  EXPECT_EQ(agree(prefix, R"(["a","bb"])"), I);
+  auto two = compile(R"({"items":{"type":"string"},"allOf":[{"items":{"maxLength":1}}]})");
+  EXPECT_EQ(agree(two, R"(["a","b"])"), V);
+  EXPECT_EQ(agree(two, R"(["a","bb"])"), I);
+  auto whole = compile(R"({"anyOf":[{"type":"array","items":{"type":"string","maxLength":1}}]})");
+  EXPECT_EQ(agree(whole, R"(["a","b"])"), V);
+  EXPECT_EQ(agree(whole, R"(["a","bb"])"), I);
+  auto inner_whole = compile(R"({"type":"array","items":{"anyOf":[{"type":"array","items":{"maxLength":1}}]}})");
+  EXPECT_EQ(agree(inner_whole, R"([["a"],["b","c"]])"), V);
+  EXPECT_EQ(agree(inner_whole, R"([["a"],["b","cc"]])"), I);
+  auto nested = compile(R"({"type":"array","items":{"type":"array","items":{"type":"string","maxLength":1}}})");
+  EXPECT_EQ(agree(nested, R"([["a","b"],[],["c"]])"), V);
+  EXPECT_EQ(agree(nested, R"([["a","b"],[],["cc"]])"), I);
+  EXPECT_EQ(agree(nested, R"([["a","b"],"c"])"), I);
+  auto mixed = compile(R"({"type":"array","items":{"type":["string","object","array"],"maxLength":1,
+    "properties":{"k":{"type":"integer"},"t":{"type":"array","items":{"type":"string","maxLength":1}}}}})");
+  EXPECT_EQ(agree(mixed, R"(["a",{"k":1},"b",["x"],"c"])"), V);
+  EXPECT_EQ(agree(mixed, R"(["a",{"k":1},"bb"])"), I);
+  EXPECT_EQ(agree(mixed, R"(["a",{"k":1,"t":["x","y"]},"b"])"), V);
+  EXPECT_EQ(agree(mixed, R"(["a",{"k":1,"t":["x","yy"]},"b"])"), I);
+  // a duplicate key inside an item (the DOM decides), then more string items at both levels
+  EXPECT_EQ(agree(mixed, R"(["a",{"k":"x","k":1,"t":["x","yy"],"t":["x"]},"b","c"])"), V);
+  EXPECT_EQ(agree(mixed, R"(["a",{"k":1,"k":"x"},"b","c"])"), I);
+  EXPECT_EQ(agree(mixed, R"(["a",{"t":["xx"],"t":["x"]},"bb"])"), I);
+  EXPECT_EQ(agree(mixed, R"(["a",{"t":["xx"],"t":["x"]},"b"])"), V);
+  // every prefix and byte replacement of a list with tags
+  auto list = compile(R"({"type":"array","items":{"type":"object","properties":{"id":{"type":"integer"},
+    "tags":{"type":"array","maxItems":3,"items":{"type":"string","maxLength":2}}}}})");
+  const std::string doc = R"([{"id":1,"tags":["a","bc"]},{"id":2,"tags":[]},{"id":3,"tags":["x","y","z"]}])";
+  EXPECT_EQ(agree(list, doc), V);
+  for (std::size_t n = 0; n < doc.size(); ++n) agree(list, doc.substr(0, n));
+  const char replacements[] = {' ', '"', '\\', ':', ',', ']', '[', 'a', '1', '\x01', '\x80'};
+  for (std::size_t i = 0; i < doc.size(); ++i)
+    for (char r : replacements) {
+      std::string t = doc;
+      t[i] = r;
+      agree(list, t);
+    }
+}
+
 // The expected key is compared 16 bytes at a time when `name":` fits in 16 bytes and 16 more
 // bytes of text follow, else byte by byte: names of 13, 14 (exactly 16 bytes), 15 and 30
 // characters, at the start of long texts and at the very end of short ones, and names that
