@@ -37,8 +37,9 @@ struct PropertyEntry {
   char text_key16[16] = {};
   std::uint8_t text_key16_size = 0;
   std::uint16_t text_key16_mask = 0;  // a bit for each of its bytes, as _mm_movemask_epi8 gives them
-  // Where its value is left out, settled after compiling: bit 0 in requests (the schema is readOnly
-  // through $ref/allOf), bit 1 in responses (writeOnly); as direction_forbids() would answer.
+  // Where the member is not allowed, settled after compiling (as validate_text.cpp's
+  // direction_forbids() answers): bit 0 in requests (its schema is readOnly, here or through
+  // $ref/allOf), bit 1 in responses (writeOnly).
   std::uint8_t forbidden_in = 0;
   std::uint32_t index = 0;  // its place in `properties` (settled at load with text_key)
 };

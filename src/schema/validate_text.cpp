@@ -12,9 +12,11 @@
 // at the key (properties, patternProperties, additionalProperties, propertyNames,
 // readOnly/writeOnly by direction); `required` and the size keywords are checked at the
 // container's end. $ref and allOf expand into more evaluations of the same value. What can be
-// settled per schema node is settled at load (compiler.cpp's settle_text: text_plain,
-// text_whole, member_rules, enum_strings, and each property's text_key, with which the plain
-// tokenizer recognizes the key a schema's order makes next without scanning it).
+// settled per schema node is settled at load (compiler.cpp's settle_flags/settle_text: text_plain,
+// text_whole, text_frame, member_rules, enum_strings, and each property's index, forbidden_in
+// and text_key (also padded to 16 bytes, text_key16), with which the plain tokenizer recognizes
+// the key a schema's order makes next without scanning it and evaluates a string or number
+// after it at once; an array's string items that all take `items` are evaluated at once too).
 //
 // A schema node with a keyword that needs the whole value or tries several candidates (anyOf,
 // oneOf, not, if/then/else, unevaluated*, enum/const on a container, uniqueItems, contains,
