@@ -1193,6 +1193,7 @@ class PlainText {
             c.expected_scalar(m, v);
           });
     if (m.s) c.pending.push_back(m);
+    if (*p == '[') return array(p, depth + 1);  // (a member's array, as element() would go)
     return element<true>(p, depth);
   }
 
