@@ -65,6 +65,19 @@ TextValidity agree(const oasis_test::Compiled& c, std::string_view text, Directi
   return agree(c.schema, text, d, max_depth);
 }
 
+// Both verdicts agree on every prefix of `doc` and on `doc` with any one byte replaced by one of
+// `replacements`.
+void agree_on_prefixes_and_replacements(const oasis_test::Compiled& c, const std::string& doc,
+                                        std::string_view replacements) {
+  for (std::size_t n = 0; n < doc.size(); ++n) agree(c, std::string_view(doc).substr(0, n));
+  for (std::size_t i = 0; i < doc.size(); ++i)
+    for (char r : replacements) {
+      std::string t = doc;
+      t[i] = r;
+      agree(c, t);
+    }
+}
+
 using oasis_test::compile;
 constexpr auto V = TextValidity::valid;
 constexpr auto I = TextValidity::invalid;
@@ -758,14 +771,7 @@ TEST(SchemaValidateText, KeysInTheSchemasOrder) {
     "id":{"type":"integer","minimum":1},"name":{"type":"string","maxLength":4},
     "st":{"type":"string","enum":["a","b"]},"secret":{"type":"string"}}}})");
   EXPECT_EQ(agree(list, doc), V);
-  for (std::size_t n = 0; n < doc.size(); ++n) agree(list, doc.substr(0, n));
-  const char replacements[] = {' ', '"', '\\', ':', ',', '}', 'i', 'd', 'x', '\x01', '\x80'};
-  for (std::size_t i = 0; i < doc.size(); ++i)
-    for (char r : replacements) {
-      std::string t = doc;
-      t[i] = r;
-      agree(list, t);
-    }
+  agree_on_prefixes_and_replacements(list, doc, std::string_view(" \"\\:,}idx\x01\x80", 11));
   // under a whole-value keyword (a value stack open) and with a second evaluation (allOf)
   auto whole = compile(R"({"anyOf":[{"type":"object","required":["id"],"properties":{"id":{"type":"integer","minimum":1}}}]})");
   EXPECT_EQ(agree(whole, R"({"id":1})"), V);
@@ -963,14 +969,7 @@ TEST(SchemaValidateText, StringItemsEvaluatedAtOnce) {
     "tags":{"type":"array","maxItems":3,"items":{"type":"string","maxLength":2}}}}})");
   const std::string doc = R"([{"id":1,"tags":["a","bc"]},{"id":2,"tags":[]},{"id":3,"tags":["x","y","z"]}])";
   EXPECT_EQ(agree(list, doc), V);
-  for (std::size_t n = 0; n < doc.size(); ++n) agree(list, doc.substr(0, n));
-  const char replacements[] = {' ', '"', '\\', ':', ',', ']', '[', 'a', '1', '\x01', '\x80'};
-  for (std::size_t i = 0; i < doc.size(); ++i)
-    for (char r : replacements) {
-      std::string t = doc;
-      t[i] = r;
-      agree(list, t);
-    }
+  agree_on_prefixes_and_replacements(list, doc, std::string_view(" \"\\:,][a1\x01\x80", 11));
 }
 
 // The expected key is compared 16 bytes at a time when `name":` fits in 16 bytes and 16 more
@@ -1014,12 +1013,5 @@ TEST(SchemaValidateText, ExpectedKeysOfEveryLength) {
     "abcdefghijklm":{"type":"integer","minimum":1},"abcdefghijklmn":{"type":"string","maxLength":2},
     "abcdefghijklmno":{"type":"integer","maximum":5},"abcdefghijklmnopqrstuvwxyz0123":{"type":"boolean"}}}})");
   EXPECT_EQ(agree(list, doc), V);
-  for (std::size_t n = 0; n < doc.size(); ++n) agree(list, doc.substr(0, n));
-  const char replacements[] = {' ', '"', '\\', ':', ',', '}', 'm', 'n', 'o', '\x01', '\x80'};
-  for (std::size_t i = 0; i < doc.size(); ++i)
-    for (char r : replacements) {
-      std::string t = doc;
-      t[i] = r;
-      agree(list, t);
-    }
+  agree_on_prefixes_and_replacements(list, doc, std::string_view(" \"\\:,}mno\x01\x80", 11));
 }
