@@ -3,6 +3,8 @@
 // milestones, views, framing, keep-alive and refusals.
 #include <oasis/http/parser.hpp>
 
+#include "../support/parser_transcript.hpp"
+
 #include <gtest/gtest.h>
 
 #include <random>
@@ -13,64 +15,6 @@ using namespace oasis::http;
 using S = Parser::Status;
 
 namespace {
-
-struct Run {
-  std::string transcript;
-  std::size_t plain = 0;  // messages the plain path read
-};
-
-// Feeds `bytes` in pieces of `piece` bytes, parsing after each, and writes down everything a
-// caller can see.
-Run run(Parser::Kind kind, std::string_view bytes, bool plain, std::size_t piece, Limits limits = {},
-        bool head = false) {
-  Parser p(kind, limits);
-  p.use_plain_path(plain);
-  p.expect_no_body(head);
-  Run r;
-  std::string& t = r.transcript;
-  std::size_t fed = 0;
-  bool failed = false;
-  while (!failed) {
-    if (fed < bytes.size()) {
-      const std::size_t n = std::min(piece, bytes.size() - fed);
-      p.feed(bytes.substr(fed, n));
-      fed += n;
-    }
-    for (;;) {
-      const S s = p.parse();
-      if (s == S::need_more) break;
-      if (s == S::error) {
-        t += "error " + std::to_string(p.error_status()) + " " + std::string(p.error_reason()) + "\n";
-        failed = true;
-        break;
-      }
-      if (s == S::headers_complete) {
-        t += "headers has_body=" + std::to_string(p.has_body()) + "\n";
-        continue;
-      }
-      const Request& q = p.request();
-      t += "message " + std::string(q.method_name()) + " " + std::string(q.target()) + " 1." +
-           std::to_string(q.version_minor()) + " status=" + std::to_string(p.status_code()) + " reason=" +
-           std::string(p.reason()) + " keep_alive=" + std::to_string(p.keep_alive()) +
-           " has_body=" + std::to_string(p.has_body()) + "\n";
-      for (const auto& f : q.headers()) t += "  [" + std::string(f.name) + "]=[" + std::string(f.value) + "]\n";
-      t += "  host=" + std::string(q.headers().get(KnownField::host)) +
-           " length=" + std::string(q.headers().get(KnownField::content_length)) + "\n";
-      t += "  body=[" + std::string(p.body()) + "]\n";
-      p.next();
-    }
-    if (fed == bytes.size()) {
-      if (!failed && p.in_message()) {  // as the client does: the end of the connection ends a body
-        const S s = p.finish_eof();
-        t += "eof " + std::to_string(static_cast<int>(s)) + " " + std::to_string(p.error_status()) + "\n";
-        if (s == S::message_complete) t += "  body=[" + std::string(p.body()) + "]\n";
-      }
-      break;
-    }
-  }
-  r.plain = p.plain_messages();
-  return r;
-}
 
 const std::vector<std::string> kRequests = {
     "GET /nodes/pve/qemu/100/config HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: oasis\r\n"
@@ -98,8 +42,8 @@ const char kBytes[] = {' ', '\t', '\r', '\n', ':', '\0', '\x7f', '\x80', '\xff',
                        '9', ',', '/', '%', '"', '{', '#', '\\', '-', '?', '@', '+'};
 
 void expect_same(Parser::Kind kind, std::string_view bytes, std::size_t piece, Limits limits = {}, bool head = false) {
-  const Run with = run(kind, bytes, true, piece, limits, head);
-  const Run without = run(kind, bytes, false, piece, limits, head);
+  const auto with = oasis_test::parser_transcript(kind, bytes, true, piece, limits, head);
+  const auto without = oasis_test::parser_transcript(kind, bytes, false, piece, limits, head);
   ASSERT_EQ(with.transcript, without.transcript) << "input:\n" << bytes << "\n(pieces of " << piece << ")";
   ASSERT_EQ(without.plain, 0u);
 }
@@ -108,26 +52,26 @@ void expect_same(Parser::Kind kind, std::string_view bytes, std::size_t piece, L
 
 // Without this the comparisons below would compare llhttp with itself.
 TEST(ParserPlainPath, TakesPlainWholeMessagesAndLeavesTheRestToLlhttp) {
-  EXPECT_EQ(run(Parser::Kind::request, kRequests[0], true, 1 << 20).plain, 1u);
-  EXPECT_EQ(run(Parser::Kind::request, kRequests[1], true, 1 << 20).plain, 1u);
-  EXPECT_EQ(run(Parser::Kind::request, kRequests[2], true, 1 << 20).plain, 1u);
-  EXPECT_EQ(run(Parser::Kind::request, kRequests[3], true, 1 << 20).plain, 0u);  // Connection: close
-  EXPECT_EQ(run(Parser::Kind::request, kRequests[4], true, 1 << 20).plain, 2u);
-  EXPECT_EQ(run(Parser::Kind::request, kRequests[5], true, 1 << 20).plain, 0u);  // chunked
-  EXPECT_EQ(run(Parser::Kind::response, kResponses[0], true, 1 << 20).plain, 1u);
-  EXPECT_EQ(run(Parser::Kind::response, kResponses[1], true, 1 << 20).plain, 1u);
-  EXPECT_EQ(run(Parser::Kind::response, kResponses[2], true, 1 << 20).plain, 1u);
-  EXPECT_EQ(run(Parser::Kind::response, kResponses[3], true, 1 << 20).plain, 1u);  // not the 204
-  EXPECT_EQ(run(Parser::Kind::response, kResponses[4], true, 1 << 20).plain, 0u);  // chunked
-  EXPECT_EQ(run(Parser::Kind::response, kResponses[5], true, 1 << 20).plain, 0u);  // ends at close
-  EXPECT_EQ(run(Parser::Kind::response, kResponses[6], true, 1 << 20).plain, 2u);
-  EXPECT_EQ(run(Parser::Kind::response, kResponses[0], true, 1 << 20, {}, /*head=*/true).plain, 0u);
+  EXPECT_EQ(oasis_test::parser_transcript(Parser::Kind::request, kRequests[0], true, 1 << 20).plain, 1u);
+  EXPECT_EQ(oasis_test::parser_transcript(Parser::Kind::request, kRequests[1], true, 1 << 20).plain, 1u);
+  EXPECT_EQ(oasis_test::parser_transcript(Parser::Kind::request, kRequests[2], true, 1 << 20).plain, 1u);
+  EXPECT_EQ(oasis_test::parser_transcript(Parser::Kind::request, kRequests[3], true, 1 << 20).plain, 0u);  // Connection: close
+  EXPECT_EQ(oasis_test::parser_transcript(Parser::Kind::request, kRequests[4], true, 1 << 20).plain, 2u);
+  EXPECT_EQ(oasis_test::parser_transcript(Parser::Kind::request, kRequests[5], true, 1 << 20).plain, 0u);  // chunked
+  EXPECT_EQ(oasis_test::parser_transcript(Parser::Kind::response, kResponses[0], true, 1 << 20).plain, 1u);
+  EXPECT_EQ(oasis_test::parser_transcript(Parser::Kind::response, kResponses[1], true, 1 << 20).plain, 1u);
+  EXPECT_EQ(oasis_test::parser_transcript(Parser::Kind::response, kResponses[2], true, 1 << 20).plain, 1u);
+  EXPECT_EQ(oasis_test::parser_transcript(Parser::Kind::response, kResponses[3], true, 1 << 20).plain, 1u);  // not the 204
+  EXPECT_EQ(oasis_test::parser_transcript(Parser::Kind::response, kResponses[4], true, 1 << 20).plain, 0u);  // chunked
+  EXPECT_EQ(oasis_test::parser_transcript(Parser::Kind::response, kResponses[5], true, 1 << 20).plain, 0u);  // ends at close
+  EXPECT_EQ(oasis_test::parser_transcript(Parser::Kind::response, kResponses[6], true, 1 << 20).plain, 2u);
+  EXPECT_EQ(oasis_test::parser_transcript(Parser::Kind::response, kResponses[0], true, 1 << 20, {}, /*head=*/true).plain, 0u);
   // A message not whole at its first parse is llhttp's from its first byte to its last.
-  EXPECT_EQ(run(Parser::Kind::request, kRequests[1], true, 40).plain, 0u);
+  EXPECT_EQ(oasis_test::parser_transcript(Parser::Kind::request, kRequests[1], true, 40).plain, 0u);
   // Over a limit: llhttp's path refuses it.
   Limits small;
   small.max_headers = 2;
-  EXPECT_EQ(run(Parser::Kind::request, kRequests[0], true, 1 << 20, small).plain, 0u);
+  EXPECT_EQ(oasis_test::parser_transcript(Parser::Kind::request, kRequests[0], true, 1 << 20, small).plain, 0u);
 }
 
 TEST(ParserPlainPath, SameAsLlhttpOnWholeSplitAndPipelinedMessages) {
