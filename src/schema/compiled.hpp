@@ -41,8 +41,12 @@ struct PropertyEntry {
   // direction_forbids() answers): bit 0 in requests (its schema is readOnly, here or through
   // $ref/allOf), bit 1 in responses (writeOnly).
   std::uint8_t forbidden_in = 0;
-  std::uint32_t index = 0;  // its place in `properties` (settled at load with text_key)
 };
+
+// The bit of PropertyEntry::forbidden_in for a direction (none forbids nothing).
+constexpr std::uint8_t forbidden_bit(Direction d) {
+  return d == Direction::request ? 1 : d == Direction::response ? 2 : 0;
+}
 
 struct RequiredEntry {
   std::string name;

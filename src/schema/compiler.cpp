@@ -157,8 +157,9 @@ struct Compiler::Impl {
     for (std::size_t i = flags_done; i < nodes.size(); ++i)
       for (auto& pe : nodes[i]->properties)
         pe.forbidden_in = !pe.schema ? 0
-                                     : static_cast<std::uint8_t>((pe.schema->effective_read_only ? 1 : 0) |
-                                                                 (pe.schema->effective_write_only ? 2 : 0));
+                                     : static_cast<std::uint8_t>(
+                                           (pe.schema->effective_read_only ? detail::forbidden_bit(Direction::request) : 0) |
+                                           (pe.schema->effective_write_only ? detail::forbidden_bit(Direction::response) : 0));
     flags_done = nodes.size();
   }
 
@@ -179,7 +180,6 @@ struct Compiler::Impl {
       if (whole || ((n.has & has_array) && (n.unique_items || n.contains))) n.text_whole |= 2;
     }
     for (auto& pe : n.properties) {
-      pe.index = static_cast<std::uint32_t>(&pe - n.properties.data());
       pe.text_key.clear();
       std::fill(std::begin(pe.text_key16), std::end(pe.text_key16), '\0');
       pe.text_key16_size = 0;

@@ -23,8 +23,6 @@ using namespace detail;
 
 namespace {
 
-constexpr std::size_t kMaxFrames = eval_max_frames;  // nested evaluations, same instance or not
-constexpr std::size_t kMaxSteps = eval_max_steps;      // (validate_internal.hpp says why)
 constexpr std::size_t kBranchViolations = 20;
 
 // One step of the instance path. Plain data without initialisers, so the path array on the
@@ -566,13 +564,13 @@ struct FrameGuard {
 
 bool eval(SchemaRef s, const boost::json::value& v, Ctx& c, Ann* ann) {
   if (c.stop) return false;
-  if (++*c.steps > kMaxSteps) {
+  if (++*c.steps > eval_max_steps) {
     report(c, s, "false", [] { return std::string("validation stopped: the schema needs too much work"); });
     c.failed = true;
     c.stop = true;
     return false;
   }
-  if (++*c.frames > kMaxFrames) {
+  if (++*c.frames > eval_max_frames) {
     --*c.frames;
     report(c, s, "$ref", [] { return "schema evaluation nested too deeply (a schema that refers back to itself?)"; });
     c.stop = true;

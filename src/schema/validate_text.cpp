@@ -13,7 +13,7 @@
 // readOnly/writeOnly by direction); `required` and the size keywords are checked at the
 // container's end. $ref and allOf expand into more evaluations of the same value. What can be
 // settled per schema node is settled at load (compiler.cpp's settle_flags/settle_text: text_plain,
-// text_whole, text_frame, member_rules, enum_strings, and each property's index, forbidden_in
+// text_whole, text_frame, member_rules, enum_strings, and each property's forbidden_in
 // and text_key (also padded to 16 bytes, text_key16), with which the plain tokenizer recognizes
 // the key a schema's order makes next without scanning it and evaluates a string or number
 // after it at once; an array's string items that all take `items` are evaluated at once too).
@@ -120,8 +120,8 @@ struct Frame {
   std::uint32_t caps_begin;  // evaluations of the whole container: captures[caps_begin, caps_end)
   std::uint32_t caps_end;
   std::uint32_t keys_begin;  // member names so far: keys[keys_begin, ...) (when track_keys)
-  // Members usually come in the schema's order: try this index first (while expect, `next`
-  // stands for it: see sync_guess).
+  // Members usually come in the schema's order: try this index first (while expect, `next` is
+  // the property at it).
   std::uint32_t guess = 0;
   std::int32_t capture_level = -1;  // its value_stack, when it has captures
   std::int32_t key_set = -1;        // for large objects: its set of names in Checker::sets
@@ -140,6 +140,13 @@ struct Scalar {
   double d;
   bool b;
   std::string_view str;
+
+  static Scalar string(std::string_view text) {
+    Scalar v;
+    v.kind = json::kind::string;
+    v.str = text;
+    return v;
+  }
 
   json::value number_value() const {
     switch (kind) {
@@ -190,7 +197,7 @@ struct Checker {
   const char* text_end = nullptr;
   json::monotonic_resource* arena = nullptr;
   std::size_t steps = 0;
-  std::uint8_t forbidden_bit = 0;  // the bit of PropertyEntry::forbidden_in for this call's direction
+  std::uint8_t forbidden = 0;  // forbidden_bit(dir): the bit of PropertyEntry::forbidden_in for this call
   bool failed = false;
   bool need_dom = false;
   bool started = false;
@@ -217,7 +224,7 @@ struct Checker {
     text_end = text.data() + text.size();
     arena = mr;
     steps = 0;
-    forbidden_bit = d == Direction::request ? 1 : d == Direction::response ? 2 : 0;
+    forbidden = forbidden_bit(d);
     failed = need_dom = started = false;
     frames.clear();
     active.clear();
@@ -280,11 +287,8 @@ struct Checker {
   }
 
   // --- scalars
-  // validate.cpp's limits
-  static constexpr std::size_t max_steps = eval_max_steps, max_frames = eval_max_frames;
-
   [[gnu::always_inline]] bool counted(SchemaRef, std::size_t frame) {
-    if (++steps > max_steps || frame > max_frames) {
+    if (++steps > eval_max_steps || frame > eval_max_frames) {
       fail();
       return false;
     }
@@ -641,17 +645,11 @@ struct Checker {
     Frame& f = frames.back();
     if (!f.track_keys) return;
     if (f.lead_alone) {
-      sync_guess(f);
       const int pi = lookup(f.lead, key, f.guess);
       sync_next(f);
       if (pi >= 0) return lead_member(f, pi);
     }
     on_member_rest(f, key);
-  }
-
-  // While expect, `next` stands for the guess (on_expected_member does not move it): before lookup().
-  static void sync_guess(Frame& f) {
-    if (f.expect) f.guess = f.next ? f.next->index : static_cast<std::uint32_t>(f.lead->properties.size());
   }
 
   // After lookup() moved the guess.
@@ -691,7 +689,7 @@ struct Checker {
     Frame& f = frames.back();
     const PropertyEntry* e = f.next;
     f.next = e + 1 == f.props_end ? nullptr : e + 1;
-    const std::uint64_t bit = std::uint64_t{1} << e->index;
+    const std::uint64_t bit = std::uint64_t{1} << f.guess++;
     if (f.seen & bit) {
       need_dom = true;  // duplicate: the DOM keeps the last value
       return {nullptr, 0};
@@ -700,7 +698,7 @@ struct Checker {
     ++f.members;
     if (failed) return {nullptr, 0};
     // (f.depth < PlainText::kMaxDepth < max_instance_depth: what child() tests cannot fail here)
-    if (e->forbidden_in & forbidden_bit) {
+    if (e->forbidden_in & forbidden) {
       fail();
       return {nullptr, 0};
     }
@@ -727,7 +725,6 @@ struct Checker {
   }
 
   [[gnu::noinline]] void on_member_rest(Frame& f, std::string_view key) {
-    sync_guess(f);
     int lead_pi = f.lead ? lookup(f.lead, key, f.guess) : -1;
     sync_next(f);
     if (lead_pi >= 0) {
@@ -1171,10 +1168,7 @@ class PlainText {
     if (*p == '"') {
       const char* start = p + 1;
       if (!(p = string(start))) return nullptr;
-      Scalar v;
-      v.kind = json::kind::string;
-      v.str = std::string_view(start, static_cast<std::size_t>(p - start));
-      c.expected_scalar(m, v);
+      c.expected_scalar(m, Scalar::string(std::string_view(start, static_cast<std::size_t>(p - start))));
       return p + 1;
     }
     if (is_digit(*p) || *p == '-')
@@ -1229,10 +1223,7 @@ class PlainText {
       if (direct && *p == '"') {
         const char* start = p + 1;
         if (!(p = string(start))) return nullptr;
-        Scalar v;
-        v.kind = json::kind::string;
-        v.str = std::string_view(start, static_cast<std::size_t>(p - start));
-        h_.c->direct_item(v);
+        h_.c->direct_item(Scalar::string(std::string_view(start, static_cast<std::size_t>(p - start))));
         ++p;
       } else if (!(p = element<false>(p, depth))) {
         return nullptr;
