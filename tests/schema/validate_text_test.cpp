@@ -65,6 +65,17 @@ TextValidity agree(const oasis_test::Compiled& c, std::string_view text, Directi
   return agree(c.schema, text, d, max_depth);
 }
 
+// A text and the verdict both validators must give it.
+struct TextCase {
+  const char* text;
+  TextValidity verdict;
+};
+
+template <std::size_t N>
+void expect_verdicts(const oasis_test::Compiled& c, const TextCase (&cases)[N]) {
+  for (const TextCase& k : cases) EXPECT_STREQ(name(agree(c, k.text)), name(k.verdict)) << k.text;
+}
+
 // Both verdicts agree on every prefix of `doc` and on `doc` with any one byte replaced by one of
 // `replacements`.
 void agree_on_prefixes_and_replacements(const oasis_test::Compiled& c, const std::string& doc,
@@ -722,11 +733,7 @@ TEST(SchemaValidateText, KeysInTheSchemasOrder) {
     "id":{"type":"integer","minimum":1},"name":{"type":"string","maxLength":4},
     "st":{"type":"string","enum":["a","b"]},"secret":{"type":"string","writeOnly":true},
     "q\"x":{"type":"integer"},"tab\tk":{"type":"integer"},"é":{"type":"integer"},"":{"type":"boolean"}}})");
-  struct Case {
-    const char* text;
-    TextValidity verdict;
-  };
-  const Case cases[] = {
+  const TextCase cases[] = {
       {R"({"id":1,"name":"ab","st":"a"})", V},
       {R"({"id":1,"name":"ab","st":"c"})", I},
       {R"({"id":0,"name":"ab"})", I},
@@ -758,7 +765,7 @@ TEST(SchemaValidateText, KeysInTheSchemasOrder) {
       {R"({"id":1,"name":"ab","id":1,"name":"ab","id":1})", V},
       {R"({"id":1,"id":1,"id":1,"id":1,"id":1,"id":1})", I},
   };
-  for (const Case& k : cases) EXPECT_STREQ(name(agree(c, k.text)), name(k.verdict)) << k.text;
+  expect_verdicts(c, cases);
   // a raw control inside a name is malformed
   EXPECT_EQ(agree(c, std::string(R"({"id":1,"name":"ab","tab)") + "\t" + R"(k":1})"), M);
   // a writeOnly member in a response, a readOnly one in a request
@@ -812,11 +819,7 @@ TEST(SchemaValidateText, ValuesAfterExpectedKeys) {
     "n":{"type":"number","minimum":-2,"maximum":1e3},"s":{"type":"string","minLength":2},
     "o":{"type":"object","properties":{"k":{"type":"integer"}}},"a":{"type":"array","items":{"type":"string"}},
     "b":{"type":"boolean"},"z":{"type":"null"},"w":{"type":"integer","writeOnly":true},"r":{"readOnly":true}}})");
-  struct Case {
-    const char* text;
-    TextValidity verdict;
-  };
-  const Case cases[] = {
+  const TextCase cases[] = {
       {R"({"n":1,"s":"ab","o":{"k":1},"a":["x"],"b":true,"z":null})", V},
       {R"({"n":-2,"s":"ab"})", V},
       {R"({"n":-3,"s":"ab"})", I},
@@ -851,7 +854,7 @@ TEST(SchemaValidateText, ValuesAfterExpectedKeys) {
       {R"({"n":1,"s":"ab)", M},
       {R"({"n":1,"s":)", M},
   };
-  for (const Case& k : cases) EXPECT_STREQ(name(agree(c, k.text)), name(k.verdict)) << k.text;
+  expect_verdicts(c, cases);
   // a writeOnly member in a response and a readOnly one in a request, after expected keys
   EXPECT_EQ(agree(c, R"({"n":1,"s":"ab","o":{},"a":[],"b":true,"z":null,"w":1})", Direction::response), I);
   EXPECT_EQ(agree(c, R"({"n":1,"s":"ab","o":{},"a":[],"b":true,"z":null,"w":1})", Direction::request), V);
@@ -905,11 +908,7 @@ TEST(SchemaValidateText, DirectionsOfMembersAfterExpectedKeys) {
 // value stack open) are evaluated at once; other items, and other arrays, the general way.
 TEST(SchemaValidateText, StringItemsEvaluatedAtOnce) {
   auto c = compile(R"({"type":"array","minItems":2,"maxItems":4,"items":{"type":"string","minLength":1,"enum":["a","b","cc",""]}})");
-  struct Case {
-    const char* text;
-    TextValidity verdict;
-  };
-  const Case cases[] = {
+  const TextCase cases[] = {
       {R"(["a","b"])", V},
       {R"(["a","b","cc","a"])", V},
       {R"(["a"])", I},                  // minItems counted from the items taken at once
@@ -930,7 +929,7 @@ TEST(SchemaValidateText, StringItemsEvaluatedAtOnce) {
       {R"(["a" "b"])", M},
       {R"(["a",])", M},
   };
-  for (const Case& k : cases) EXPECT_STREQ(name(agree(c, k.text)), name(k.verdict)) << k.text;
+  expect_verdicts(c, cases);
   // arrays without items (every item counted, none evaluated), with prefixItems, with a second
   // evaluation, under a whole-value keyword (a value stack open), nested, in objects
   auto none = compile(R"({"type":"array","maxItems":2})");
@@ -980,11 +979,7 @@ TEST(SchemaValidateText, ExpectedKeysOfEveryLength) {
   auto c = compile(R"({"type":"object","required":["abcdefghijklm","abcdefghijklmn"],"properties":{
     "abcdefghijklm":{"type":"integer","minimum":1},"abcdefghijklmn":{"type":"string","maxLength":2},
     "abcdefghijklmno":{"type":"integer","maximum":5},"abcdefghijklmnopqrstuvwxyz0123":{"type":"boolean"}}})");
-  struct Case {
-    const char* text;
-    TextValidity verdict;
-  };
-  const Case cases[] = {
+  const TextCase cases[] = {
       {R"({"abcdefghijklm":1,"abcdefghijklmn":"ab","abcdefghijklmno":5,"abcdefghijklmnopqrstuvwxyz0123":true})", V},
       {R"({"abcdefghijklm":0,"abcdefghijklmn":"ab","abcdefghijklmno":5,"abcdefghijklmnopqrstuvwxyz0123":true})", I},
       {R"({"abcdefghijklm":1,"abcdefghijklmn":"abc","abcdefghijklmno":5,"abcdefghijklmnopqrstuvwxyz0123":true})", I},
@@ -1005,7 +1000,7 @@ TEST(SchemaValidateText, ExpectedKeysOfEveryLength) {
       {R"({"abcdefghijklm":1,"abcdefghijklmn":"ab","abcdefghijklmno":5,"abcdefghijklmnopqrstuvwxyz01234":5})", V},
       {R"({"abcdefghijklm":1,"abcdefghijklmn":"ab","abcdefghijklmno":5,"abcdefghijklmnopqrstuvwxyz0123":true,"abcdefghijklm":0})", I},
   };
-  for (const Case& k : cases) EXPECT_STREQ(name(agree(c, k.text)), name(k.verdict)) << k.text;
+  expect_verdicts(c, cases);
   // every prefix and byte replacement, in a list (most keys have 16 bytes of text after them)
   const std::string doc = R"([{"abcdefghijklm":1,"abcdefghijklmn":"ab","abcdefghijklmno":5},)"
                           R"({"abcdefghijklm":2,"abcdefghijklmn":"c","abcdefghijklmnopqrstuvwxyz0123":false}])";
