@@ -209,7 +209,8 @@ struct Parser::Impl {
   static int on_body(llhttp_t* p, const char* at, std::size_t len) {
     auto& s = of(p);
     s.body_bytes_ += len;
-    if (s.body_bytes_ > s.limits_.max_body) return stop(s, 413, "body larger than the limit");
+    if (s.body_bytes_ > s.limits_.max_body && !s.stream_) return stop(s, 413, "body larger than the limit");
+    s.body_end_ = off(s, at + len);
     if (s.body_chunked_) {
       s.chunked_body_.append(at, len);
     } else {
@@ -295,8 +296,12 @@ Parser::Status Parser::fail(int status, std::string_view reason) {
 
 Parser::Status Parser::parse() {
   if (error_status_) return Status::error;
+  if (stream_) {
+    if (piece_out_) release_piece();
+    if (headers_reported_ && piece_pending()) return hand_out_piece();  // came with the head
+  }
   if (parsed_ >= end_) return Status::need_more;
-  if (plain_path_ && !ended_ && parsed_ == base_ && parse_plain()) return Status::message_complete;
+  if (plain_path_ && !ended_ && !in_message_ && parsed_ == base_ && parse_plain()) return Status::message_complete;
   const char* start = buf_ + parsed_;
   llhttp_errno_t err = llhttp_execute(&impl_->p, start, end_ - parsed_);
   if (err == HPE_OK) {
@@ -310,6 +315,7 @@ Parser::Status Parser::parse() {
       headers_reported_ = true;
       return Status::headers_complete;  // the body is still to come
     }
+    if (stream_ && piece_pending()) return hand_out_piece();
     return Status::need_more;
   }
   if (err == HPE_PAUSED) {
@@ -457,7 +463,7 @@ bool Parser::parse_plain() {
   if (head > limits_.max_header_bytes) return defer();
   if (is_request && minor == 1 && hosts != 1) return defer();  // llhttp's path refuses it
   if (!is_request && !has_length) return defer();              // ends with the connection
-  if (length > limits_.max_body) return defer();
+  if (length > limits_.max_body && !stream_) return defer();
   if (static_cast<std::uint64_t>(end - p) < length) return defer();  // not all in yet
   // After a message that ends the connection llhttp reads no further: it keeps that state.
   const bool persistent = minor == 1 ? !close : keep_alive;
@@ -526,7 +532,7 @@ int Parser::check_headers() {
   if (body_chunked_ && (!has_te_ || !iequals(trim(hs[impl_->te_index].value), "chunked")))
     return refuse(501, "transfer coding not implemented");
   has_body_ = body_chunked_ || ((p.flags & F_CONTENT_LENGTH) && p.content_length > 0);
-  if ((p.flags & F_CONTENT_LENGTH) && p.content_length > limits_.max_body)
+  if ((p.flags & F_CONTENT_LENGTH) && p.content_length > limits_.max_body && !stream_)
     return refuse(413, "declared body larger than the limit");
   expect_continue_ = false;
   if (is_request && has_expect_) {
@@ -563,8 +569,9 @@ void Parser::materialize_head() {
 void Parser::materialize() {
   auto& p = impl_->p;
   // The request line's views were set at the end of the headers; the buffer may have moved
-  // since (a body that needed room), so set them again from their offsets.
-  if (moved_) materialize_head();
+  // since (a body that needed room), so set them again from their offsets. (Not after a
+  // streamed piece was let go: the head went with it.)
+  if (moved_ && !streamed_) materialize_head();
   if (body_chunked_)
     request_.set_body(chunked_body_);
   else
@@ -572,8 +579,33 @@ void Parser::materialize() {
   request_.set_keep_alive(llhttp_should_keep_alive(&p) != 0);
 }
 
+Parser::Status Parser::hand_out_piece() noexcept {
+  piece_out_ = true;
+  request_.set_body(body_chunked_ ? std::string_view(chunked_body_) : view(body_span_));
+  return Status::body_piece;
+}
+
+void Parser::release_piece() noexcept {
+  piece_out_ = false;
+  if (!streamed_) {
+    // The head's views point before the body: they go with the first piece.
+    streamed_ = true;
+    request_.mutable_headers().clear();
+    reason_ = {};
+    request_.set_method("GET");
+    request_.set_target("/");
+  }
+  request_.set_body({});
+  body_span_ = Span{};
+  chunked_body_.clear();
+  // Everything up to the last body byte is done with (trailers, if any, come after it).
+  base_ += body_end_;
+  body_end_ = 0;
+}
+
 Parser::Status Parser::finish_eof() {
   if (error_status_) return Status::error;
+  if (stream_ && piece_out_) release_piece();
   llhttp_errno_t err = llhttp_finish(&impl_->p);
   if (err == HPE_PAUSED) {
     llhttp_resume(&impl_->p);
@@ -603,6 +635,8 @@ void Parser::next() {
   expect_continue_ = false;
   headers_reported_ = false;
   moved_ = false;
+  stream_ = piece_out_ = streamed_ = false;
+  body_end_ = 0;
   line_end_ = 0;
   status_code_ = 0;
   if (base_ == end_) base_ = parsed_ = end_ = 0;  // nothing pipelined: reuse from the start

@@ -35,7 +35,8 @@ class Parser {
     need_more,         // give it more bytes (prepare/commit), then parse() again
     headers_complete,  // the header section is in: request() has method, target, headers
     message_complete,  // the whole message is in: request()/status() and body() are valid
-    error              // error_status() says what to answer; the connection must be closed
+    error,             // error_status() says what to answer; the connection must be closed
+    body_piece         // (streaming only) body() holds the body bytes that came in since the last
   };
 
   explicit Parser(Kind kind = Kind::request, Limits limits = {});
@@ -72,6 +73,18 @@ class Parser {
   // For responses without a length: the connection closed, which ends the body.
   Status finish_eof();
 
+  // Body streaming, for a body forwarded as it comes or too large to hold whole. Call it before
+  // the message's first byte is parsed, or at headers_complete; next() turns it off. parse()
+  // then returns body_piece whenever body bytes are in, with body() just those bytes (valid
+  // until the next parse(), finish_eof() or prepare()); message_complete's body() is the last
+  // bytes not yet handed out (maybe none; all of it when the message came whole in one read).
+  // Header views, reason() and request()'s method and target are valid only until the first
+  // body_piece is taken (the next parse() after it lets them go): copy them at
+  // headers_complete. Bytes handed out are released, so the buffer holds no more than the
+  // reads since the last piece. max_body does not apply to a streamed message.
+  void stream_body(bool on) noexcept { stream_ = on; }
+  bool streaming() const noexcept { return stream_; }
+
   // The status to answer after Status::error (400, 413, 414, 431, 501, 505, 417).
   int error_status() const noexcept { return error_status_; }
   std::string_view error_reason() const noexcept { return error_reason_; }
@@ -104,6 +117,11 @@ class Parser {
   // message is complete), false when llhttp must (nothing changed).
   bool parse_plain();
   int check_headers();
+  // Streaming: whether body bytes are waiting to be handed out; hand them out; let go of the
+  // last piece handed out (and of everything before it).
+  bool piece_pending() const noexcept { return body_chunked_ ? !chunked_body_.empty() : body_span_.len != 0; }
+  Status hand_out_piece() noexcept;
+  void release_piece() noexcept;
   void materialize_head();  // method, target, version, status
   void materialize();       // body, keep-alive (and the head again if the buffer moved)
   // The buffer moved (compaction or growth): header views follow it.
@@ -137,6 +155,10 @@ class Parser {
   bool plain_path_ = true;
   bool ended_ = false;  // a message that ends the connection was read: the plain path stays out
   std::size_t plain_messages_ = 0;
+  bool stream_ = false;      // the body is handed out in pieces
+  bool piece_out_ = false;   // a piece was handed out and not yet let go
+  bool streamed_ = false;    // a piece was let go: the head's views are gone
+  std::uint32_t body_end_ = 0;  // offset (from base_) just past the last body byte seen
   std::uint32_t line_end_ = 0;  // offset just past the last header line's content
   int status_code_ = 0;
   std::string_view reason_;
