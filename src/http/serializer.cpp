@@ -120,7 +120,8 @@ bool Serializer::gzip(std::string_view in, std::string& out) {
   return true;
 }
 
-void Serializer::write(const Response& res, const SerializeOptions& opt, std::string& out) {
+namespace {
+void append_status_line(const Response& res, std::string& out) {
   const int status = res.status();
   if (res.reason().empty()) {
     out += status_line(status);
@@ -132,6 +133,20 @@ void Serializer::write(const Response& res, const SerializeOptions& opt, std::st
     out.append(res.reason());
     out.append("\r\n");
   }
+}
+
+// A Content-Length value: digits only, no sign, no overflow.
+bool parse_length(std::string_view v, std::uint64_t& n) {
+  v = trim(v);
+  if (v.empty()) return false;
+  auto r = std::from_chars(v.data(), v.data() + v.size(), n);
+  return r.ec == std::errc{} && r.ptr == v.data() + v.size() && v.front() != '+' && v.front() != '-';
+}
+}  // namespace
+
+void Serializer::write(const Response& res, const SerializeOptions& opt, std::string& out) {
+  const int status = res.status();
+  append_status_line(res, out);
   out.append(opt.server_line);
   out.append(opt.date_line);
   const bool keep_alive = opt.keep_alive && !res.closing();
@@ -173,6 +188,54 @@ void Serializer::write(const Response& res, const SerializeOptions& opt, std::st
   out.append("\r\n\r\n");
   if (!opt.head) out.append(body);
 }
+
+StreamHead Serializer::write_stream_head(const Response& res, const SerializeOptions& opt, std::string& out) {
+  const int status = res.status();
+  const bool no_body_status = status < 200 || status == 204 || status == 304;
+  StreamHead h;
+  bool has_length = false;
+  std::size_t length_at = 0;  // which header holds the length used (headers counted from 0)
+  std::size_t i = 0;
+  res.for_each_header([&](std::string_view name, std::string_view value) {
+    if (!has_length && iequals(name, "Content-Length") && parse_length(value, h.length)) {
+      has_length = true;
+      length_at = i;
+    }
+    ++i;
+  });
+  // Content-Length is not sent with 1xx and 204 (RFC 9110 §8.6).
+  if (status < 200 || status == 204) has_length = false;
+  const bool chunked = !has_length && !no_body_status && opt.version_minor >= 1;
+  if (no_body_status || opt.head) h.framing = BodyFraming::none;
+  else if (has_length) h.framing = BodyFraming::length;
+  else if (chunked) h.framing = BodyFraming::chunked;
+  else h.framing = BodyFraming::close;
+  h.keep_alive = opt.keep_alive && !res.closing() && h.framing != BodyFraming::close;
+
+  append_status_line(res, out);
+  out.append(opt.server_line);
+  out.append(opt.date_line);
+  if (!h.keep_alive)
+    out.append("Connection: close\r\n");
+  else if (opt.version_minor == 0)
+    out.append("Connection: keep-alive\r\n");
+  i = 0;
+  res.for_each_header([&](std::string_view name, std::string_view value) {
+    const bool keep = iequals(name, "Content-Length") ? has_length && i == length_at : !iequals(name, "Transfer-Encoding");
+    ++i;
+    if (keep) out.append(name).append(": ").append(value).append("\r\n");
+  });
+  if (chunked) out.append("Transfer-Encoding: chunked\r\n");
+  out.append("\r\n");
+  return h;
+}
+
+void Serializer::write_chunk_size(std::size_t n, std::string& out) {
+  append_number(out, n, 16);
+  out.append("\r\n");
+}
+
+void Serializer::write_last_chunk(std::string& out) { out.append("0\r\n\r\n"); }
 
 void Serializer::write_continue(std::string& out) { out.append("HTTP/1.1 100 Continue\r\n\r\n"); }
 

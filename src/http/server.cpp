@@ -23,10 +23,13 @@
 
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <functional>
 #include <optional>
@@ -178,7 +181,12 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
       auto keep = self_;
       if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) {
         can_write_ = true;
-        if (writing_) write_now();
+        if (writing_) {
+          if (streaming_) [[unlikely]] write_stream_now();
+          else write_now();
+        } else if (deferred_ && (events & (EPOLLERR | EPOLLHUP))) [[unlikely]] {
+          return close();  // the client is gone (reset) while its answer is pending
+        }
       }
       if (!closed_ && (events & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP))) {
         can_read_ = true;
@@ -222,7 +230,10 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
  private:
   struct Sink final : ResponseSink {
     explicit Sink(Connection* c) : c(c) {}
-    void finish() override { c->finish_deferred(); }
+    void finish() override {
+      if (c->streaming_) c->finish_stream();
+      else c->finish_deferred();
+    }
     void dispatch(std::function<void()> f) override { asio::post(c->w_.ctx, std::move(f)); }
     void after(std::chrono::milliseconds delay, std::function<void()> f) override {
       auto timer = std::make_shared<asio::steady_timer>(c->w_.ctx, delay);
@@ -231,7 +242,30 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
       });
     }
     Response& response() override { return c->res_; }
+    void start_stream() override { c->start_stream(); }
+    void write(std::string_view piece, std::function<void()> written) override {
+      c->stream_write(piece, std::move(written));
+    }
+    void abort() override { c->abort_deferred(); }
+    bool open() const noexcept override { return !c->closed_ && c->deferred_; }
+    void on_close(std::function<void()> f) override { c->set_on_close(std::move(f)); }
     Connection* c;  // the sink is a member of *c
+  };
+
+  // What a deferred answer needs beyond the ordinary path: the close callback and the state
+  // of a streamed body. Made on first use, so a connection that never streams carries one
+  // null pointer.
+  struct Later {
+    std::function<void()> on_close;  // until finish() or abort()
+    std::function<void()> written;   // for the piece queued or under way
+    std::string_view queued;         // a piece not yet framed (a write is still under way)
+    std::string_view piece, tail;    // under way, after out_: the piece and its CRLF if chunked
+    std::uint64_t left = 0;          // BodyFraming::length: bytes not yet queued
+    BodyFraming framing = BodyFraming::none;
+    bool has_queued = false, in_flight = false;
+    bool end_pending = false;  // finish() or abort(): the end goes out after what is queued
+    bool ending = false;       // the end is in out_: once it is sent, the answer is done
+    bool aborted = false;      // the end is a close, not the end of the message
   };
 
   tcp::socket& socket() {
@@ -377,6 +411,9 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
     }
     if (res_.deferred()) {
       deferred_ = true;
+      // The answer's time is the handler's (and its upstream's) to keep: the deadline left
+      // over from reading the request must not cut it off.
+      deadline = Clock::time_point::max();
       return false;
     }
     serialize_response();
@@ -417,9 +454,216 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
     if (!deferred_) return;
     deferred_ = false;
     if (closed_) return;
+    if (later_) later_.reset();  // the caller's handle keeps *this alive meanwhile
     serialize_response();
     if (close_after_write_) return flush();
     process();
+  }
+
+  // --- streamed answers (see Deferred) ------------------------------------------------------
+
+  Later& later() {
+    if (!later_) later_ = std::make_unique<Later>();
+    return *later_;
+  }
+
+  void set_on_close(std::function<void()> f) {
+    if (!deferred_ || (later_ && later_->end_pending)) return;  // answered already
+    if (closed_) return asio::post(w_.ctx, std::move(f));
+    later().on_close = std::move(f);
+  }
+
+  void start_stream() {
+    if (closed_ || !deferred_ || streaming_) return;
+    const Request& req = parser_.request();
+    bool keep = req.keep_alive() && !w_.stopping && !res_.closing();
+    SerializeOptions so = options_for(req, keep);
+    so.gzip = false;
+    auto& l = later();
+    auto head = serializer_.write_stream_head(res_, so, out_);
+    if (!head.keep_alive) close_after_write_ = true;
+    l.framing = head.framing;
+    l.left = head.length;
+    streaming_ = true;
+    // Deadlines while streaming are the write timeout per blocked write, none in between.
+    phase_ = Phase::none;
+    deadline = Clock::time_point::max();
+    stream_flush();
+  }
+
+  void stream_write(std::string_view piece, std::function<void()> written) {
+    if (closed_ || !streaming_) return;
+    auto& l = *later_;
+    if (l.end_pending) return;
+    if (l.written) return abort_stream(/*notify=*/true);  // the previous piece is still under way
+    if (l.framing == BodyFraming::length) {
+      if (piece.size() > l.left) return abort_stream(/*notify=*/true);  // beyond Content-Length
+      l.left -= piece.size();
+    }
+    if (piece.empty() || l.framing == BodyFraming::none) {
+      asio::post(w_.ctx, std::move(written));  // nothing to send (or HEAD): ready at once
+      return;
+    }
+    l.written = std::move(written);
+    l.queued = piece;
+    l.has_queued = true;
+    stream_flush();
+  }
+
+  void finish_stream() {
+    if (closed_) return;
+    auto& l = *later_;
+    if (l.end_pending) return;
+    if (l.framing == BodyFraming::length && l.left > 0) return abort_stream(/*notify=*/false);  // short
+    l.on_close = nullptr;
+    l.end_pending = true;
+    stream_flush();
+  }
+
+  // Deferred::abort(): a streamed body is cut short; an answer not started is never given.
+  void abort_deferred() {
+    if (closed_ || !deferred_) return;
+    if (streaming_) return abort_stream(/*notify=*/false);
+    deferred_ = false;
+    if (later_) later_.reset();
+    close_after_write_ = true;
+    flush();  // earlier answers still owed go out, then the connection closes
+  }
+
+  // Ends a stream with a close. `notify`: the engine gave up (the streamer's misuse), so the
+  // streamer hears of it through on_close as if the connection had closed.
+  void abort_stream(bool notify) {
+    auto& l = *later_;
+    if (l.end_pending) return;
+    if (notify && l.on_close) asio::post(w_.ctx, std::move(l.on_close));
+    l.on_close = nullptr;
+    l.written = nullptr;  // a piece queued or under way is the streamer's again: not sent on
+    l.has_queued = false;
+    l.aborted = l.end_pending = true;
+    if (writing_) {
+      if constexpr (kTls) return close();  // the write under way reads the piece: stop it now
+      l.piece = l.tail = {};
+      if (written_ < out_.size()) return;  // earlier bytes still go out, then the close
+      writing_ = false;
+    }
+    stream_flush();
+  }
+
+  // Sends what a stream has queued, or moves it on: frames the next piece, queues the end, or
+  // ends the answer once everything went out. Never while a write is under way.
+  void stream_flush() {
+    if (closed_ || writing_) return;
+    auto& l = *later_;
+    if (l.has_queued) {
+      l.has_queued = false;
+      l.in_flight = true;
+      l.piece = l.queued;
+      if (l.framing == BodyFraming::chunked) {
+        Serializer::write_chunk_size(l.piece.size(), out_);
+        l.tail = "\r\n";
+      }
+    } else if (l.end_pending && !l.ending) {
+      l.ending = true;
+      if (!l.aborted && l.framing == BodyFraming::chunked) Serializer::write_last_chunk(out_);
+    }
+    if (written_ < out_.size() || !l.piece.empty() || !l.tail.empty()) {
+      if constexpr (!kTls) {
+        if (can_write_) return write_stream_now();
+        writing_ = true;
+        set_phase(Phase::write);
+        return;
+      }
+      writing_ = true;
+      set_phase(Phase::write);
+      std::array<asio::const_buffer, 3> bufs{asio::buffer(out_), asio::buffer(l.piece.data(), l.piece.size()),
+                                             asio::buffer(l.tail.data(), l.tail.size())};
+      asio::async_write(stream_, bufs, [self = this->shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+        self->writing_ = false;
+        if (ec || self->closed_) return self->close();
+        self->out_.clear();
+        self->later_->piece = self->later_->tail = {};
+        self->stream_sent();
+      });
+      return;
+    }
+    out_.clear();
+    written_ = 0;
+    if (l.ending) end_stream();
+  }
+
+  // Plain TCP: out_, then the piece and its tail, in one gathered write per attempt.
+  void write_stream_now() {
+    auto& l = *later_;
+    for (;;) {
+      iovec iov[3];
+      int n = 0;
+      if (written_ < out_.size()) iov[n++] = {out_.data() + written_, out_.size() - written_};
+      if (!l.piece.empty()) iov[n++] = {const_cast<char*>(l.piece.data()), l.piece.size()};
+      if (!l.tail.empty()) iov[n++] = {const_cast<char*>(l.tail.data()), l.tail.size()};
+      if (n == 0) break;
+      msghdr m{};
+      m.msg_iov = iov;
+      m.msg_iovlen = static_cast<std::size_t>(n);
+      ssize_t sent = ::sendmsg(socket().native_handle(), &m, MSG_NOSIGNAL);
+      if (sent > 0) {
+        auto left = static_cast<std::size_t>(sent);
+        auto from_out = std::min(left, out_.size() - written_);
+        written_ += from_out;
+        left -= from_out;
+        auto from_piece = std::min(left, l.piece.size());
+        l.piece.remove_prefix(from_piece);
+        l.tail.remove_prefix(left - from_piece);
+        continue;
+      }
+      if (sent < 0 && errno == EINTR) continue;
+      if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        can_write_ = false;
+        writing_ = true;
+        set_phase(Phase::write);
+        return;
+      }
+      return close();
+    }
+    out_.clear();
+    written_ = 0;
+    writing_ = false;
+    stream_sent();
+  }
+
+  // Everything queued went to the socket: the piece's `written` may run, and the next write
+  // gets a fresh deadline.
+  void stream_sent() {
+    phase_ = Phase::none;
+    deadline = Clock::time_point::max();
+    auto& l = *later_;
+    if (l.in_flight) {
+      l.in_flight = false;
+      if (l.written) asio::post(w_.ctx, std::move(l.written));
+      l.written = nullptr;
+    }
+    stream_flush();
+  }
+
+  // The streamed answer is complete (or cut off): go on as after any answer.
+  void end_stream() {
+    auto l = std::move(later_);  // released on return; the caller holds a reference to *this
+    streaming_ = false;
+    deferred_ = false;
+    if (l->aborted) {
+      close_after_write_ = true;
+      if (l->framing == BodyFraming::close) return reset();
+      return linger_close();
+    }
+    parser_.next();
+    if (close_after_write_) return linger_close();
+    process();
+  }
+
+  // Closes with a reset, for a close-delimited body that must not look complete.
+  void reset() {
+    ::linger lg{1, 0};
+    ::setsockopt(socket().native_handle(), SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    close();
   }
 
   void flush() {
@@ -490,6 +734,13 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
     closed_ = true;
     boost::system::error_code ec;
     socket().close(ec);  // also leaves the epoll set
+    if (later_) [[unlikely]] {
+      // A streamed piece never goes out (its `written` never runs); the streamer hears of the
+      // close instead, outside of whatever call of ours is running now.
+      asio::post(w_.ctx, [l = std::move(later_)] {
+        if (l->on_close) l->on_close();
+      });
+    }
     // Let go of the self-reference later: this may be running inside one of our own calls.
     if (self_) asio::post(w_.ctx, [keep = std::move(self_)] {});
   }
@@ -502,10 +753,11 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
   std::string out_;
   std::string remote_;
   Sink sink_{this};
+  std::unique_ptr<Later> later_;
   std::function<std::shared_ptr<ResponseSink>()> sink_factory_;
   Phase phase_ = Phase::none;
   bool reading_ = false, writing_ = false, closed_ = false, close_after_write_ = false;
-  bool deferred_ = false, timed_out_ = false;
+  bool deferred_ = false, timed_out_ = false, streaming_ = false;
   // Plain TCP only: what the socket can do without waiting, as edge-triggered epoll reports it.
   bool can_read_ = true, can_write_ = true, lingering_ = false;
   std::size_t written_ = 0;

@@ -214,3 +214,71 @@ TEST(Serializer, ContinueLine) {
   Serializer::write_continue(out);
   EXPECT_EQ(out, "HTTP/1.1 100 Continue\r\n\r\n");
 }
+
+// --- the head of a streamed body --------------------------------------------------------------
+
+TEST(SerializerStream, ChunkedForHttp11AndTheHandlersTransferEncodingDropped) {
+  Serializer s;
+  Response r;
+  r.header("Content-Type", "text/plain");
+  r.header("Transfer-Encoding", "gzip, chunked");
+  r.body_buffer() = "ignored";
+  std::string out;
+  auto h = s.write_stream_head(r, opts(), out);
+  EXPECT_EQ(h.framing, BodyFraming::chunked);
+  EXPECT_TRUE(h.keep_alive);
+  EXPECT_EQ(out,
+            "HTTP/1.1 200 OK\r\nServer: t\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\nContent-Type: text/plain\r\n"
+            "Transfer-Encoding: chunked\r\n\r\n");
+  out.clear();
+  Serializer::write_chunk_size(0x1a2b, out);
+  Serializer::write_last_chunk(out);
+  EXPECT_EQ(out, "1a2b\r\n0\r\n\r\n");
+}
+
+TEST(SerializerStream, TheHandlersContentLengthOnceAndOnlyAValidOne) {
+  Serializer s;
+  Response r;
+  r.header("Content-Length", "x1");
+  r.header("Content-Length", "42");
+  r.header("X-After", "1");
+  r.header("content-length", "43");
+  std::string out;
+  auto h = s.write_stream_head(r, opts(), out);
+  EXPECT_EQ(h.framing, BodyFraming::length);
+  EXPECT_EQ(h.length, 42u);
+  EXPECT_EQ(out, "HTTP/1.1 200 OK\r\nServer: t\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\nContent-Length: 42\r\nX-After: 1\r\n\r\n");
+}
+
+TEST(SerializerStream, Http10WithoutLengthIsCloseDelimited) {
+  Serializer s;
+  Response r;
+  auto o = opts();
+  o.version_minor = 0;
+  std::string out;
+  auto h = s.write_stream_head(r, o, out);
+  EXPECT_EQ(h.framing, BodyFraming::close);
+  EXPECT_FALSE(h.keep_alive);
+  EXPECT_NE(out.find("Connection: close\r\n"), std::string::npos);
+  EXPECT_EQ(out.find("Transfer-Encoding"), std::string::npos);
+  EXPECT_EQ(out.find("Content-Length"), std::string::npos);
+}
+
+TEST(SerializerStream, HeadAndBodilessStatusesFrameNothing) {
+  Serializer s;
+  Response r;
+  auto o = opts();
+  o.head = true;
+  std::string out;
+  auto h = s.write_stream_head(r, o, out);
+  EXPECT_EQ(h.framing, BodyFraming::none);
+  EXPECT_TRUE(h.keep_alive);
+  EXPECT_NE(out.find("Transfer-Encoding: chunked\r\n"), std::string::npos);  // as GET would have
+  Response nc;
+  nc.status(204);
+  nc.header("Content-Length", "5");
+  out.clear();
+  h = s.write_stream_head(nc, opts(), out);
+  EXPECT_EQ(h.framing, BodyFraming::none);
+  EXPECT_EQ(out, "HTTP/1.1 204 No Content\r\nServer: t\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\n\r\n");
+}

@@ -173,18 +173,59 @@ class Response;
 class ResponseSink {
  public:
   virtual ~ResponseSink() = default;
-  // Sends the response; call once, on the connection's thread.
+  // Sends the response; call once, on the connection's thread. After start_stream(): ends the
+  // body.
   virtual void finish() = 0;
   // Runs f on the connection's thread (from any thread).
   virtual void dispatch(std::function<void()> f) = 0;
   // Runs f on the connection's thread once `delay` has passed.
   virtual void after(std::chrono::milliseconds delay, std::function<void()> f) = 0;
   virtual Response& response() = 0;
+  // Streaming: see Deferred.
+  virtual void start_stream() = 0;
+  virtual void write(std::string_view piece, std::function<void()> written) = 0;
+  virtual void abort() = 0;
+  virtual bool open() const noexcept = 0;
+  virtual void on_close(std::function<void()> f) = 0;
 };
 
 // A handle to a response that a handler will complete later (after a timer, an upstream
 // call...). Responses on a connection still go out in request order: later pipelined requests
 // wait for this one.
+//
+// The answer goes out whole (fill response(), then finish()) or streamed, for a body that is
+// not held whole (a proxy forwarding as it reads). Streaming, all on the connection's thread
+// and after the handler has returned (from dispatch(), after(), an upstream's completion; as
+// with finish(), a start_stream() inside the handler itself does nothing):
+//
+//   start_stream()           sends the status line and headers of response(), whose body must
+//                            be empty (it is not sent) and is never gzipped. The body is framed
+//                            by the handler's Content-Length header if it set one (the body must
+//                            then be exactly that long), else chunked for an HTTP/1.1 request,
+//                            else (HTTP/1.0) by closing the connection. A Transfer-Encoding the
+//                            handler set is dropped: the engine frames. A HEAD request (or a
+//                            status without a body: 1xx, 204, 304) gets the head only; pieces
+//                            written to it are dropped.
+//   write(piece, written)    queues a piece of the body. `written` runs once the piece has been
+//                            handed to the socket (after any earlier answers still owed on the
+//                            connection) and the next piece may be written; never inside
+//                            write(). `piece` must stay valid until then. One piece at a time:
+//                            a write() before the previous piece's `written` aborts the stream,
+//                            as does a piece beyond the Content-Length.
+//   finish()                 ends the body (the last chunk when chunked); the connection goes on
+//                            with the next pipelined request. A body shorter than its
+//                            Content-Length ends as abort() does.
+//   abort()                  the body cannot be completed (the upstream broke off): what was
+//                            queued goes out, then the connection closes without ending the
+//                            message, so the client sees a truncated answer (a close-delimited
+//                            body, which a close would complete, ends with a reset instead). No
+//                            later pipelined request is answered on it.
+//
+// The connection may close first (the client went away or stopped reading past the write
+// timeout, the server stopped): then open() turns false, a pending `written` never runs, the
+// on_close() callback runs, and every later call is a no-op. A streamer waiting for `written`
+// or for its upstream learns it there and drops its exchange. The handle keeps the connection's
+// memory alive, so calls after a close are always safe.
 class Deferred {
  public:
   Deferred() = default;
@@ -192,15 +233,35 @@ class Deferred {
   explicit operator bool() const noexcept { return static_cast<bool>(sink_); }
   // Valid only on the connection's thread.
   Response& response() { return sink_->response(); }
-  // Sends the response (on the connection's thread) and releases the handle.
+  // Sends the response (on the connection's thread) and releases the handle. After
+  // start_stream(): ends the body.
   void finish() {
-    auto s = std::move(sink_);
-    s->finish();
+    if (auto s = std::move(sink_)) s->finish();
   }
   // Runs f on the connection's thread; the usual way back from another thread or executor.
   void dispatch(std::function<void()> f) { sink_->dispatch(std::move(f)); }
   // Runs f on the connection's thread after `delay` (a timer on that thread's event loop).
   void after(std::chrono::milliseconds delay, std::function<void()> f) { sink_->after(delay, std::move(f)); }
+
+  // Sends the head of response() now; the body follows with write() (see above).
+  void start_stream() {
+    if (sink_) sink_->start_stream();
+  }
+  // Queues a piece of a streamed body; `written` runs when the next may be written.
+  void write(std::string_view piece, std::function<void()> written) {
+    if (sink_) sink_->write(piece, std::move(written));
+  }
+  // Gives up on the answer: the connection closes with it incomplete. Releases the handle.
+  void abort() {
+    if (auto s = std::move(sink_)) s->abort();
+  }
+  // Whether the connection can still take the answer (false once it closed).
+  bool open() const noexcept { return sink_ && sink_->open(); }
+  // `f` runs once, on the connection's thread, if the connection closes before finish() or
+  // abort() (at once, posted, if it already has). Replaces an earlier callback.
+  void on_close(std::function<void()> f) {
+    if (sink_) sink_->on_close(std::move(f));
+  }
 
  private:
   std::shared_ptr<ResponseSink> sink_;
