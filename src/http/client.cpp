@@ -33,6 +33,7 @@ using error_code = boost::system::error_code;
 namespace detail {
 
 struct Pool {
+  Transport::Core* core = nullptr;
   Origin origin;
   std::string host_header;
   std::vector<std::shared_ptr<Connection>> conns;
@@ -102,7 +103,17 @@ struct Transport::Core : std::enable_shared_from_this<Transport::Core> {
   // Places waiting requests; `freed`, a connection that just answered one, is tried first.
   void pump(Pool& pool, Connection* freed = nullptr);
   void finish(const PendingPtr& p, TransportError err, ClientResponse res);
+  // Completes `p` with `err` wherever it is: waiting here, or on a connection, which goes.
+  void abort(const PendingPtr& p, TransportError err);
   void on_timeout(const PendingPtr& p);
+  std::chrono::milliseconds timeout_of(const Exchange& p) const noexcept {
+    return p.request.timeout.count() > 0 ? p.request.timeout : opt.request_timeout;
+  }
+  // A streamed answer's inactivity limit starts again (the transport waits for its upstream).
+  void extend(Exchange& p) {
+    p.deadline = std::chrono::steady_clock::now() + timeout_of(p);
+    if (p.deadline < sweep_at) arm_sweep(p.deadline);
+  }
   void arm_sweep(std::chrono::steady_clock::time_point at);
   void sweep();
   void shutdown();
@@ -136,6 +147,7 @@ class detail::Connection : public std::enable_shared_from_this<Connection> {
   }
 
   State state() const noexcept { return state_; }
+  std::size_t buffer_bytes() const noexcept { return parser_.buffer_capacity(); }
   std::size_t load() const noexcept { return queue_.size(); }
   bool accepting() const noexcept { return state_ != State::closed && !closing_; }
   bool idle() const noexcept { return state_ == State::open && queue_.empty() && !closing_; }
@@ -172,7 +184,7 @@ class detail::Connection : public std::enable_shared_from_this<Connection> {
     queue_.push_back(p);
     if (!p->pipelinable) ++unpipelinable_;
     idle_timer_.cancel();
-    if (queue_.size() == 1) parser_.expect_no_body(p->head);
+    if (queue_.size() == 1) expect(*p);
     if (core_->corked) {
       if (!flush_due_) {
         flush_due_ = true;
@@ -189,9 +201,12 @@ class detail::Connection : public std::enable_shared_from_this<Connection> {
     flush();
   }
 
-  // The request timed out while queued here: nothing after it can be matched reliably
-  // once we stop waiting for its answer, so the connection goes.
-  void abandon_for(const PendingPtr&) { broken(TransportError::Kind::closed, "another request on the connection timed out"); }
+  // A request queued here timed out or was cancelled: nothing after it can be matched
+  // reliably once we stop waiting for its answer, so the connection goes.
+  void abandon_for(TransportError::Kind why) {
+    broken(TransportError::Kind::closed, why == TransportError::Kind::timeout ? "another request on the connection timed out"
+                                                                               : "another request on the connection was cancelled");
+  }
 
   void close() {
     if (state_ == State::closed) return;
@@ -212,6 +227,8 @@ class detail::Connection : public std::enable_shared_from_this<Connection> {
     auto queue = std::move(queue_);
     queue_.clear();
     unpipelinable_ = 0;
+    streaming_ = nullptr;
+    paused_ = end_pending_ = false;
     std::size_t written = written_;
     written_ = 0;
     const bool connect_failure =
@@ -221,7 +238,8 @@ class detail::Connection : public std::enable_shared_from_this<Connection> {
       const bool was_written = i++ < written;
       p->conn = nullptr;
       if (p->finished) continue;
-      const bool safe = !was_written || p->request.idempotent();
+      // A streamed answer whose head went up is not asked for again: its pieces are gone.
+      const bool safe = !p->headed && (!was_written || p->request.idempotent());
       if (!connect_failure && safe && p->resends < core_->opt.broken_connection_retries && !core_->stopped) {
         ++p->resends;
         if (was_written) ++core_->stats.requests_resent;
@@ -316,6 +334,8 @@ class detail::Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void read() {
+    if (streaming_) [[unlikely]]
+      core_->extend(*streaming_);
     auto room = parser_.prepare(16 * 1024);
     auto self = shared_from_this();
     auto on_read = [self](const error_code& ec, std::size_t n) { self->on_read(ec, n); };
@@ -331,6 +351,11 @@ class detail::Connection : public std::enable_shared_from_this<Connection> {
       // A body delimited by the end of the connection ends here.
       if (parser_.in_message() && !queue_.empty() && parser_.finish_eof() == Parser::Status::message_complete) {
         closing_ = true;
+        if (parser_.streaming()) {
+          // Ends now, or after its last piece was taken (the connection stays until then).
+          finish_stream();
+          return;
+        }
         deliver_front();
       }
       if (queue_.empty()) {
@@ -340,14 +365,22 @@ class detail::Connection : public std::enable_shared_from_this<Connection> {
         return;
       }
       return broken(TransportError::Kind::closed,
-                    ec == asio::error::eof ? "connection closed by the server before the response" : ec.message());
+                    ec != asio::error::eof ? ec.message()
+                    : streaming_           ? "connection closed by the server in the middle of the body"
+                                           : "connection closed by the server before the response");
     }
     parser_.commit(n);
+    go_on(false);
+  }
+
+  // Delivers what is buffered and reads on, unless the connection is done for or paused.
+  // `end_first`: a streamed answer's last piece was just taken; it ends before anything else.
+  void go_on(bool end_first) {
     const bool nested = core_->corked;
     core_->corked = true;
-    const bool go_on = deliver_answers();
+    const bool more = (!end_first || end_stream()) && deliver_answers();
     if (!nested) core_->uncork();
-    if (!go_on) return;
+    if (!more) return;
     if (queue_.empty()) went_idle();
     if (state_ == State::open) read();
   }
@@ -357,7 +390,20 @@ class detail::Connection : public std::enable_shared_from_this<Connection> {
     for (;;) {
       auto st = parser_.parse();
       if (st == Parser::Status::need_more) break;
-      if (st == Parser::Status::headers_complete) continue;
+      if (st == Parser::Status::headers_complete) {
+        if (parser_.streaming() && !interim(parser_.status_code())) [[unlikely]] {
+          if (queue_.empty() || written_ == 0) {
+            broken(TransportError::Kind::protocol, "response without a request");
+            return false;
+          }
+          if (!start_stream()) return false;
+        }
+        continue;
+      }
+      if (st == Parser::Status::body_piece) {
+        if (!give_piece(false)) return false;
+        continue;
+      }
       if (st == Parser::Status::error) {
         std::string why = "malformed response: " + std::string(parser_.error_reason());
         if (!queue_.empty() && !queue_.front()->finished) {
@@ -372,9 +418,9 @@ class detail::Connection : public std::enable_shared_from_this<Connection> {
         return false;
       }
       // message_complete
-      const int status = parser_.status_code();
-      if (status >= 100 && status < 200 && status != 101) {  // interim: the real answer follows
+      if (interim(parser_.status_code())) {  // the real answer follows
         parser_.next();
+        if (!queue_.empty()) expect(*queue_.front());
         continue;
       }
       if (queue_.empty() || written_ == 0) {
@@ -382,15 +428,34 @@ class detail::Connection : public std::enable_shared_from_this<Connection> {
         return false;
       }
       if (!parser_.keep_alive()) closing_ = true;
-      deliver_front();
-      if (state_ == State::closed) return false;
-      if (closing_) {
-        // The server ends the connection after this answer: the rest goes elsewhere.
-        broken(TransportError::Kind::closed, "connection closed by the server (Connection: close)");
-        return false;
+      if (parser_.streaming()) [[unlikely]] {
+        if (!finish_stream()) return false;
+        continue;
       }
+      deliver_front();
+      if (!after_answer()) return false;
     }
     return true;
+  }
+
+  static bool interim(int status) noexcept { return status >= 100 && status < 200 && status != 101; }
+
+  // After an answer was handed over: false when the connection is done for.
+  bool after_answer() {
+    if (state_ == State::closed) return false;
+    if (closing_) {
+      // The server ends the connection after this answer: the rest goes elsewhere.
+      broken(TransportError::Kind::closed, "connection closed by the server (Connection: close)");
+      return false;
+    }
+    return true;
+  }
+
+  // Tells the parser how the answer to `p`, now first in line, is read.
+  void expect(const Exchange& p) {
+    parser_.expect_no_body(p.head);
+    if (p.stream) [[unlikely]]
+      parser_.stream_body(true);
   }
 
   void deliver_front() {
@@ -400,16 +465,103 @@ class detail::Connection : public std::enable_shared_from_this<Connection> {
     res.headers.assign(parser_.headers());
     res.body = std::string(parser_.body());
     parser_.next();
+    hand_over(std::move(res));
+  }
+
+  // The front's answer is in (the parser has moved on): it leaves the queue and completes.
+  void hand_over(ClientResponse res) {
     auto p = std::move(queue_.front());
     queue_.pop_front();
     if (!p->pipelinable) --unpipelinable_;
     --written_;
     p->conn = nullptr;
-    if (!queue_.empty()) parser_.expect_no_body(queue_.front()->head);
+    if (!queue_.empty()) expect(*queue_.front());
     ++core_->stats.responses_received;
     // No reference of our own is taken: this runs inside a read handler that holds one.
     core_->finish(p, {}, std::move(res));
     if (!closing_ && state_ == State::open) core_->pump(*pool_, this);
+  }
+
+  // --- streaming: the front exchange takes its answer in pieces (it is alone on the connection)
+
+ public:
+  // Exchange::resume_body().
+  void resume_body(const Exchange* x) {
+    if (state_ == State::closed || queue_.empty() || queue_.front().get() != x) return;
+    if (in_piece_) {  // from inside on_body: delivery goes on when it returns
+      resumed_ = true;
+      return;
+    }
+    if (!paused_ || resume_posted_) return;
+    resume_posted_ = true;
+    // Never from inside the caller's own call: no callback of the exchange runs before it returns.
+    asio::post(core_->ctx, [self = shared_from_this()] {
+      self->resume_posted_ = false;
+      if (!self->paused_ || self->state_ == State::closed) return;  // cancelled meanwhile
+      self->paused_ = false;
+      const bool end = self->end_pending_;
+      self->end_pending_ = false;
+      self->go_on(end);
+    });
+  }
+
+ private:
+  // Calls a callback of the streamed exchange `p`; one that throws cancels it.
+  template <class F>
+  void call_exchange(const PendingPtr& p, F&& f) {
+    try {
+      f();
+    } catch (const std::exception& e) {
+      core_->abort(p, {TransportError::Kind::cancelled, std::string("the exchange failed: ") + e.what()});
+    } catch (...) {
+      core_->abort(p, {TransportError::Kind::cancelled, "the exchange failed"});
+    }
+  }
+
+  // The header section of the front's streamed answer is in: on_head. False when the exchange
+  // went (cancel() from inside).
+  bool start_stream() {
+    PendingPtr p = queue_.front();  // cancel() takes it out of the queue
+    p->headed = true;
+    streaming_ = p.get();
+    ClientResponse head;
+    head.status = parser_.status_code();
+    head.reason = std::string(parser_.reason());
+    head.headers.assign(parser_.headers());
+    call_exchange(p, [&] { p->on_head(head); });
+    return !p->finished;
+  }
+
+  // Hands the parser's body() to the front's streamed exchange (`last`: the message's final
+  // bytes, maybe none). True when delivery may go on at once; false when the exchange is paused
+  // on the piece (the rest follows resume_body()) or went (cancel()).
+  bool give_piece(bool last) {
+    PendingPtr p = queue_.front();
+    if (!p->headed && !start_stream()) return false;  // the whole answer came in one read
+    const std::string_view piece = parser_.body();
+    if (piece.empty()) return true;
+    in_piece_ = true;
+    resumed_ = false;
+    call_exchange(p, [&] { p->on_body(piece); });
+    in_piece_ = false;
+    if (p->finished) return false;
+    if (resumed_) return true;
+    paused_ = true;
+    end_pending_ = last;
+    p->deadline = std::chrono::steady_clock::time_point::max();  // no timeout while it holds the piece
+    return false;
+  }
+
+  // The front's streamed answer is complete: its last bytes, then (once taken) its end.
+  bool finish_stream() { return give_piece(true) && end_stream(); }
+
+  // The streamed answer ended properly and its last piece was taken: complete, and the
+  // connection goes on as after any answer. False when it is done for.
+  bool end_stream() {
+    streaming_ = nullptr;
+    parser_.next();
+    hand_over({});
+    return after_answer();
   }
 
   void went_idle() {
@@ -444,6 +596,10 @@ class detail::Connection : public std::enable_shared_from_this<Connection> {
   std::string out_;
   State state_ = State::connecting;
   bool writing_ = false, closing_ = false, removed_ = false, connect_timed_out_ = false, flush_due_ = false;
+  // Streaming: the front exchange once its head went up; inside its on_body; resumed from
+  // there; paused on a piece (and whether it was the last); a resume posted.
+  Exchange* streaming_ = nullptr;
+  bool in_piece_ = false, resumed_ = false, paused_ = false, end_pending_ = false, resume_posted_ = false;
 };
 
 ssl::context& Transport::Core::tls_context() {
@@ -508,6 +664,7 @@ Pool& Transport::Core::pool_for(const Origin& origin) {
   auto& slot = pools[origin.key()];
   if (!slot) {
     slot = std::make_unique<Pool>();
+    slot->core = this;
     slot->origin = origin;
     slot->host_header = origin.host_header();
   }
@@ -520,12 +677,14 @@ void Transport::Core::start(PendingPtr p, std::chrono::steady_clock::time_point 
   p->finished = false;
   p->conn = nullptr;
   p->resends = 0;
+  p->headed = false;
   if (stopped) return finish(p, {TransportError::Kind::cancelled, "transport shut down"}, {});
+  if (p->cancel_pending) return finish(p, {TransportError::Kind::cancelled, "cancelled before it was sent"}, {});
   p->pool = &pool_for(p->origin);
-  p->pipelinable = p->request.idempotent() || p->request.allow_pipelining;
+  // A streamed answer holds its connection (reading paused) for as long as its taker wants.
+  p->pipelinable = !p->stream && (p->request.idempotent() || p->request.allow_pipelining);
   p->head = p->request.method == "HEAD";
-  auto timeout = p->request.timeout.count() > 0 ? p->request.timeout : opt.request_timeout;
-  p->deadline = now + timeout;
+  p->deadline = now + timeout_of(*p);
   p->link(&live);
   if (p->deadline < sweep_at) arm_sweep(p->deadline);
   try {
@@ -605,11 +764,19 @@ void Transport::Core::finish(const PendingPtr& p, TransportError err, ClientResp
 
 void Transport::Core::on_timeout(const PendingPtr& p) {
   if (p->finished) return;
-  auto timeout = p->request.timeout.count() > 0 ? p->request.timeout : opt.request_timeout;
-  Connection* c = p->conn;
-  finish(p, {TransportError::Kind::timeout, "no response within " + std::to_string(timeout.count()) + " ms"}, {});
+  const auto ms = std::to_string(timeout_of(*p).count());
+  abort(p, {TransportError::Kind::timeout,
+            p->headed ? "no more of the body within " + ms + " ms" : "no response within " + ms + " ms"});
+}
+
+void Transport::Core::abort(const PendingPtr& p, TransportError err) {
+  if (p->finished) return;
+  // The connection stays while the exchange completes, whatever complete() does.
+  auto c = p->conn ? p->conn->shared_from_this() : nullptr;
+  const auto why = err.kind;
+  finish(p, std::move(err), {});
   if (c) {
-    c->abandon_for(p);
+    c->abandon_for(why);
   } else if (p->pool) {
     auto& w = p->pool->waiting;
     for (auto it = w.begin(); it != w.end(); ++it)
@@ -703,6 +870,7 @@ void Transport::async_send(const Origin& origin, ClientRequest request, Callback
 
 void Transport::async_send(const Origin& origin, std::shared_ptr<Exchange> x) {
   x->origin = origin;
+  x->cancel_pending = false;
   core_->submit(std::move(x));
 }
 
@@ -745,6 +913,7 @@ TransportStats Transport::stats() const {
       for (auto& c : pool->conns) {
         ++s.open_connections;
         if (c->idle()) ++s.idle_connections;
+        s.read_buffer_bytes += c->buffer_bytes();
       }
     return s;
   };
@@ -756,5 +925,16 @@ TransportStats Transport::stats() const {
 }
 
 const TransportOptions& Transport::options() const noexcept { return core_->opt; }
+
+// --- Exchange -----------------------------------------------------------------------------
+
+void Exchange::resume_body() {
+  if (conn && !finished) conn->resume_body(this);
+}
+
+void Exchange::cancel() {
+  cancel_pending = true;  // not taken by the transport yet: start() sees it
+  if (list && !finished && pool) pool->core->abort(shared_from_this(), {TransportError::Kind::cancelled, "cancelled"});
+}
 
 }  // namespace oasis::http

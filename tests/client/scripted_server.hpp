@@ -1,8 +1,9 @@
 // tests/client/scripted_server.hpp — a loopback server that plays a script per connection.
 //
 // Each accepted connection runs the test's script on its own thread with a ScriptedConn: read
-// whole requests (by their framing), write exact bytes, wait, close mid-pipeline. Everything
-// is bounded: reads give up after a timeout so a wrong client fails a test instead of hanging.
+// whole requests (by their framing), write exact bytes (or as much as the peer takes), wait,
+// close mid-pipeline. Everything is bounded: reads give up after a timeout so a wrong client
+// fails a test instead of hanging.
 #pragma once
 
 #include <arpa/inet.h>
@@ -12,12 +13,14 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <functional>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -65,6 +68,37 @@ class ScriptedConn {
       off += static_cast<std::size_t>(n);
     }
   }
+  // Writes what the peer takes of `bytes`, waiting at most `wait` each time the socket is
+  // full: how much went out (all of it unless the peer stopped reading that long or went away,
+  // which peer_gone() then says).
+  std::size_t write_within(std::string_view bytes, std::chrono::milliseconds wait) {
+    std::size_t off = 0;
+    while (off < bytes.size() && fd_ >= 0 && !gone_) {
+      pollfd p{fd_, POLLOUT, 0};
+      if (poll(&p, 1, static_cast<int>(wait.count())) <= 0) break;
+      ssize_t n = ::send(fd_, bytes.data() + off, bytes.size() - off, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n > 0)
+        off += static_cast<std::size_t>(n);
+      else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+        gone_ = true;
+    }
+    return off;
+  }
+  bool peer_gone() const { return gone_; }
+  // Whether the peer closes the connection within `wait` (what it sends meanwhile is dropped).
+  bool closed_within(std::chrono::milliseconds wait) {
+    auto deadline = std::chrono::steady_clock::now() + wait;
+    while (fd_ >= 0) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return false;
+      pollfd p{fd_, POLLIN, 0};
+      if (poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
+      char tmp[8192];
+      ssize_t n = ::recv(fd_, tmp, sizeof tmp, 0);
+      if (n <= 0) return true;
+    }
+    return true;
+  }
   // A 200 with this body (and extra header lines, each ending in CRLF).
   void respond(const std::string& body, const std::string& extra = "", int status = 200) {
     write("HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" + extra +
@@ -89,6 +123,7 @@ class ScriptedConn {
     return true;
   }
   int fd_;
+  bool gone_ = false;
   std::string buf_;
 };
 

@@ -221,6 +221,9 @@ struct TransportStats {
   std::uint64_t responses_received = 0;
   std::size_t open_connections = 0;
   std::size_t idle_connections = 0;
+  // What the open connections' read buffers hold in all (capacity): stays bounded by what
+  // reads bring while answers stream, however large their bodies.
+  std::size_t read_buffer_bytes = 0;
 };
 
 namespace detail {
@@ -232,9 +235,30 @@ class Connection;
 // (the SDK's calls): they derive from Exchange, and the transport keeps its bookkeeping inside
 // it, so a send allocates nothing more. complete() runs once per send, on the transport's
 // thread; the same exchange may be sent again after it completed (a retry).
+//
+// Streaming: an exchange with `stream = true` takes its answer in pieces as they arrive instead
+// of whole (bodies too large to hold, or forwarded as they come):
+//   on_head(head)    once the header section is in: status, reason, headers (body empty; the
+//                    exchange may move them out);
+//   on_body(piece)   each piece of the body, in order, never empty. The transport then reads
+//                    nothing more from that connection until the exchange calls resume_body()
+//                    (backpressure); the view stays valid until then;
+//   complete(err, {}) once, at the end, after the last piece was resumed: no error when the
+//                    body ended properly (the connection is then reused); closed / timeout /
+//                    protocol when the upstream broke off mid-body, cancelled after cancel().
+// An answer without a body (to HEAD, 204, 304) gets on_head, then complete, no piece. An
+// exchange whose on_head ran is not sent again (the broken-connection resend stops there), and
+// a streamed exchange has its connection to itself (never pipelined with others).
+// max_response_body does not apply to a streamed body. Timeouts: up to on_head the request's
+// timeout counts as for any request (from dispatch); after it, it is an inactivity limit —
+// the upstream must bring more bytes within that time whenever the transport waits for them.
+// While paused (between on_body and resume_body) no timeout runs.
+// resume_body() and cancel() are for the transport's thread; from another, go through
+// Transport::schedule(0ns, [x] { x->cancel(); }).
 class Exchange : public std::enable_shared_from_this<Exchange> {
  public:
   ClientRequest request;
+  bool stream = false;  // take the answer through on_head / on_body (see above)
 
   Exchange() = default;
   Exchange(const Exchange&) = delete;
@@ -242,6 +266,22 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   virtual ~Exchange() { unlink(); }
 
   virtual void complete(TransportError err, ClientResponse res) = 0;
+  // Streaming only; both run on the transport's thread.
+  virtual void on_head(ClientResponse& /*head*/) {}
+  virtual void on_body(std::string_view /*piece*/) {}
+
+  // After on_body: the piece is taken, the transport may read on. On the transport's thread,
+  // from inside on_body too. Nothing is called back before it returns: the next piece (or
+  // complete) comes from the transport's loop, or right after on_body returns when called
+  // from inside it. Does nothing when the exchange is not paused on a piece.
+  void resume_body();
+  // Stops the exchange: its connection, if it has one, is closed (requests pipelined behind
+  // it go to others), and complete(cancelled) runs before cancel() returns — afterwards the
+  // transport holds no reference to the exchange and calls nothing more on it. On the
+  // transport's thread (from inside on_head / on_body too). Called after async_send but
+  // before the transport took the exchange, it completes with cancelled as it is taken.
+  // Does nothing once completed.
+  void cancel();
 
   // --- the transport's bookkeeping while sent; callers leave it alone ---------------------
   Origin origin{{}, {}, 0};  // set by async_send (not built from the defaults per call)
@@ -251,6 +291,8 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   bool pipelinable = false;
   bool head = false;
   bool finished = false;
+  bool headed = false;          // streaming: on_head ran
+  bool cancel_pending = false;  // cancel() came before the transport took the exchange
   std::chrono::steady_clock::time_point deadline{};
   // The transport's list of live requests (swept for timeouts by one timer).
   Exchange** list = nullptr;
