@@ -263,6 +263,7 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
     std::uint64_t left = 0;          // BodyFraming::length: bytes not yet queued
     BodyFraming framing = BodyFraming::none;
     bool has_queued = false, in_flight = false;
+    bool awaiting = false;     // the last piece's `written` has not run yet
     bool end_pending = false;  // finish() or abort(): the end goes out after what is queued
     bool ending = false;       // the end is in out_: once it is sent, the answer is done
     bool aborted = false;      // the end is a close, not the end of the message
@@ -469,7 +470,10 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
 
   void set_on_close(std::function<void()> f) {
     if (!deferred_ || (later_ && later_->end_pending)) return;  // answered already
-    if (closed_) return asio::post(w_.ctx, std::move(f));
+    if (closed_) {
+      if (f) asio::post(w_.ctx, std::move(f));
+      return;
+    }
     later().on_close = std::move(f);
   }
 
@@ -495,15 +499,14 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
     if (closed_ || !streaming_) return;
     auto& l = *later_;
     if (l.end_pending) return;
-    if (l.written) return abort_stream(/*notify=*/true);  // the previous piece is still under way
+    if (l.awaiting) return abort_stream(/*notify=*/true);  // the previous piece's `written` is still due
     if (l.framing == BodyFraming::length) {
       if (piece.size() > l.left) return abort_stream(/*notify=*/true);  // beyond Content-Length
       l.left -= piece.size();
     }
-    if (piece.empty() || l.framing == BodyFraming::none) {
-      asio::post(w_.ctx, std::move(written));  // nothing to send (or HEAD): ready at once
-      return;
-    }
+    l.awaiting = true;
+    // Nothing to send (or HEAD): ready at once.
+    if (piece.empty() || l.framing == BodyFraming::none) return post_written(std::move(written));
     l.written = std::move(written);
     l.queued = piece;
     l.has_queued = true;
@@ -638,10 +641,19 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
     auto& l = *later_;
     if (l.in_flight) {
       l.in_flight = false;
-      if (l.written) asio::post(w_.ctx, std::move(l.written));
+      post_written(std::move(l.written));
       l.written = nullptr;
     }
     stream_flush();
+  }
+
+  // Runs a piece's `written` from the event loop (never inside a call of the streamer's); the
+  // next write() is welcome from then on.
+  void post_written(std::function<void()> written) {
+    asio::post(w_.ctx, [self = this->shared_from_this(), at = later_.get(), written = std::move(written)] {
+      if (self->later_.get() == at) at->awaiting = false;
+      if (written) written();
+    });
   }
 
   // The streamed answer is complete (or cut off): go on as after any answer.

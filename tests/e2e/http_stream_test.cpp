@@ -467,6 +467,46 @@ TEST(HttpStream, PieceBeyondTheContentLengthAbortsAndTellsTheStreamer) {
   EXPECT_TRUE(c.closed_by_peer());
 }
 
+TEST(HttpStream, ASecondPieceBeforeTheFirstWentOutAbortsAndTellsTheStreamer) {
+  std::atomic<int> closes{0}, written{0};
+  TestServer s([&](const http::Request&, http::Response& res) {
+    auto d = res.defer();
+    d.dispatch([d, &closes, &written]() mutable {
+      d.on_close([&closes] { closes.fetch_add(1); });
+      d.start_stream();
+      static const std::string piece = "piece";
+      d.write(piece, [&written] { written.fetch_add(1); });
+      d.write(piece, [&written] { written.fetch_add(1); });  // too soon: one at a time
+    });
+  });
+  Client c(s.port());
+  c.send(kGet);
+  EXPECT_FALSE(c.read_response());
+  EXPECT_TRUE(c.closed_by_peer());
+  std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(closes.load(), 1);
+  EXPECT_LE(written.load(), 1);  // the first, if it went to the socket; never the second
+}
+
+TEST(HttpStream, EmptyCallbacksAreAllowed) {
+  TestServer s([](const http::Request&, http::Response& res) {
+    auto d = res.defer();
+    d.dispatch([d]() mutable {
+      d.on_close(nullptr);
+      d.start_stream();
+      static const std::string piece = "only";
+      d.write(piece, nullptr);
+      d.after(20ms, [d]() mutable { d.write("", nullptr); });
+      d.after(40ms, [d]() mutable { d.finish(); });
+    });
+  });
+  Client c(s.port());
+  c.send(kGet);
+  auto r = c.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body, "only");
+}
+
 // A deferred answer is not cut off by the deadline left over from reading its request (a
 // keep-alive connection's idle time running out while the answer is pending).
 TEST(HttpStream, DeferredAnswerOutlivesTheIdleDeadlineOfItsRequest) {

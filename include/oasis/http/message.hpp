@@ -210,8 +210,9 @@ class ResponseSink {
 //                            handed to the socket (after any earlier answers still owed on the
 //                            connection) and the next piece may be written; never inside
 //                            write(). `piece` must stay valid until then. One piece at a time:
-//                            a write() before the previous piece's `written` aborts the stream,
-//                            as does a piece beyond the Content-Length.
+//                            a write() before the previous piece's `written` ran aborts the
+//                            stream, as does a piece beyond the Content-Length. `written` may
+//                            be empty.
 //   finish()                 ends the body (the last chunk when chunked); the connection goes on
 //                            with the next pipelined request. A body shorter than its
 //                            Content-Length ends as abort() does.
