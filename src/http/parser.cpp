@@ -532,7 +532,10 @@ int Parser::check_headers() {
   if (body_chunked_ && (!has_te_ || !iequals(trim(hs[impl_->te_index].value), "chunked")))
     return refuse(501, "transfer coding not implemented");
   has_body_ = body_chunked_ || ((p.flags & F_CONTENT_LENGTH) && p.content_length > 0);
-  if ((p.flags & F_CONTENT_LENGTH) && p.content_length > limits_.max_body && !stream_)
+  // An answer to HEAD, a 204 or a 304 has no body whatever its headers say (RFC 9110 §6.4.1);
+  // a Content-Length there is the length the representation would have.
+  const bool bodiless_answer = !is_request && (no_body_ || p.status_code == 204 || p.status_code == 304);
+  if ((p.flags & F_CONTENT_LENGTH) && p.content_length > limits_.max_body && !stream_ && !bodiless_answer)
     return refuse(413, "declared body larger than the limit");
   expect_continue_ = false;
   if (is_request && has_expect_) {
@@ -541,8 +544,7 @@ int Parser::check_headers() {
   }
   materialize_head();
   moved_ = false;
-  if (!is_request && no_body_) {
-    // A response to HEAD (or a 1xx/204/304): no body whatever the headers say.
+  if (bodiless_answer) {
     has_body_ = false;
     return 1;
   }

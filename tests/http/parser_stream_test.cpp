@@ -234,3 +234,24 @@ TEST(ParserStream, ATruncatedBodyIsAnErrorAtEof) {
   EXPECT_EQ(r.last, S::error);
   EXPECT_EQ(r.body.size(), 4000u);
 }
+
+// The length an answer to HEAD (or a 304) declares is not a body: no limit applies to it.
+TEST(ParserStream, ABodilessAnswerMayDeclareAnyLength) {
+  Limits small;
+  small.max_body = 1024;
+  for (const char* msg : {"HTTP/1.1 200 OK\r\nContent-Length: 134217728\r\n\r\n",
+                          "HTTP/1.1 304 Not Modified\r\nContent-Length: 134217728\r\n\r\n"}) {
+    Parser p(Parser::Kind::response, small);
+    p.expect_no_body(std::string_view(msg).substr(9, 3) == "200");
+    p.feed(msg);
+    S s = p.parse();
+    if (s == S::headers_complete) s = p.parse();
+    ASSERT_EQ(s, S::message_complete) << msg;
+    EXPECT_EQ(p.headers().get("Content-Length"), "134217728");
+    EXPECT_TRUE(p.body().empty());
+  }
+  Parser get(Parser::Kind::response, small);  // the same head answering a GET is refused
+  get.feed("HTTP/1.1 200 OK\r\nContent-Length: 134217728\r\n\r\n");
+  EXPECT_EQ(get.parse(), S::error);
+  EXPECT_EQ(get.error_status(), 413);
+}
