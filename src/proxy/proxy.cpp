@@ -9,6 +9,14 @@
 // stops serving (http::at_thread_stop). Only when the handler is called from a thread that is
 // not a server's does it fall back to a transport with a thread of its own, whose callback
 // hops back to the connection's thread.
+//
+// An answer the proxy does not validate (--validate request, or a request that matched no
+// operation) is streamed on that thread's transport: its head goes to the client as soon as it
+// is in, and each piece of its body is written before the next is read from the upstream
+// (http::Exchange::stream, http::Deferred::start_stream), so no body is held whole and a slow
+// client slows the upstream instead of filling memory. An upstream that breaks off mid-body
+// aborts the client's answer (its connection closes), and a client that goes away cancels the
+// upstream exchange. Validated answers are held whole (up to max_response_body) and checked.
 #include <oasis/proxy/headers.hpp>
 #include <oasis/proxy/proxy.hpp>
 #include <oasis/spec/problem.hpp>
@@ -245,6 +253,13 @@ struct Proxy::Impl {
     std::string method(req.method_name()), target(req.target());
     http::Deferred d = res.defer();
     counters.forwarded.fetch_add(1, std::memory_order_relaxed);
+    if (local_t && !check_response) {
+      auto x = std::make_shared<Streamed>(*this, std::move(d), op, noted, head, std::move(method), std::move(target));
+      x->request = std::move(cr);
+      x->stream = true;
+      local_t->async_send(origin, std::move(x));
+      return;
+    }
     if (local_t) {
       // The callback runs on this thread, the connection's: answer straight from it.
       local_t->async_send(origin, std::move(cr),
@@ -316,13 +331,75 @@ struct Proxy::Impl {
         n += v.violations.size();
       }
     }
-    res.status(r.status);
-    forward_response_headers(r.headers, res);
-    if (reporting()) res.header("Oasis-Violations", std::to_string(n));
-    res.compress(false);  // the upstream's bytes as they came
+    pass_head(r, res, n, head);
+    if (head) {
+      // The head as the upstream sent it, its Content-Length too (a whole answer's would be the
+      // empty body's).
+      d.start_stream();
+      return d.finish();
+    }
     res.body_buffer().swap(r.body);
     d.finish();
   }
+
+  // The upstream's status line and headers, as they go to the client (hop-by-hop fields
+  // dropped, Via added, the count of violations in report mode). `length`: the upstream's
+  // Content-Length too, for a streamed answer or a HEAD (a whole body gets the engine's).
+  void pass_head(const http::ClientResponse& r, http::Response& res, std::size_t violations, bool length) {
+    res.status(r.status);
+    if (!r.reason.empty()) res.reason(r.reason);  // some APIs (Proxmox) say what went wrong there
+    forward_response_headers(r.headers, res);
+    if (length)
+      if (auto cl = r.header("Content-Length"); !cl.empty() && r.header("Transfer-Encoding").empty())
+        res.header("Content-Length", cl);
+    if (reporting()) res.header("Oasis-Violations", std::to_string(violations));
+    res.compress(false);  // the upstream's bytes as they came
+  }
+
+  // An upstream exchange whose answer goes to the client as it comes (see the top of the file).
+  // Lives on the connection's thread, which is its transport's.
+  struct Streamed final : http::Exchange {
+    Impl& proxy;
+    http::Deferred d;
+    const spec::Operation* op;
+    std::size_t noted;
+    bool head;
+    std::string method, target;
+    bool started = false;  // the head went to the client
+
+    Streamed(Impl& p, http::Deferred deferred, const spec::Operation* o, std::size_t n, bool h, std::string m,
+             std::string t)
+        : proxy(p), d(std::move(deferred)), op(o), noted(n), head(h), method(std::move(m)), target(std::move(t)) {}
+
+    void on_head(http::ClientResponse& h) override {
+      if (!d.open()) return cancel();  // the client went away while the upstream thought
+      proxy.pass_head(h, d.response(), noted, true);
+      started = true;
+      // From here a client that goes away takes the upstream exchange with it.
+      d.on_close([weak = std::weak_ptr<http::Exchange>(shared_from_this())] {
+        if (auto self = weak.lock()) self->cancel();
+      });
+      d.start_stream();
+    }
+    void on_body(std::string_view piece) override {
+      d.write(piece, [weak = std::weak_ptr<http::Exchange>(shared_from_this())] {
+        if (auto self = weak.lock()) self->resume_body();
+      });
+    }
+    void complete(http::TransportError err, http::ClientResponse r) override {
+      if (!started) {
+        // No head came (refused, timed out, cancelled before it): answered as any failure.
+        if (!d.open()) return d.abort();
+        return proxy.answer(d, op, noted, head, false, method, target, err, r);
+      }
+      if (err) {
+        if (err.kind != http::TransportError::Kind::cancelled)
+          proxy.counters.upstream_errors.fetch_add(1, std::memory_order_relaxed);
+        return d.abort();  // the client sees its answer cut short, not a complete one
+      }
+      d.finish();
+    }
+  };
 
   std::string summary() const {
     std::string s = "oasis proxy: " + std::to_string(counters.requests.load()) + " requests, " +
