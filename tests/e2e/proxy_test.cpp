@@ -420,3 +420,45 @@ TEST(ProxyE2e, BadUpstreamUrlIsAClearError) {
   Process p({binary("oasis"), "proxy", pets_spec(), "--upstream", "ftp://x", "--port", "0"});
   EXPECT_EQ(p.wait(), 2);
 }
+
+// --validate request: requests are still checked (enforce refuses them before the upstream),
+// answers pass as the upstream sent them — unchecked, streamed, their status line's reason, and
+// for HEAD their Content-Length — however large.
+TEST(ProxyE2e, ValidateRequestOnlyPassesAnswersAsTheyCame) {
+  std::string big(3u << 20, 'x');
+  for (std::size_t i = 0; i < big.size(); i += 4099) big[i] = static_cast<char>('a' + (i / 4099) % 26);
+  FakeUpstream up([&big](const std::string& method, const std::string& target) {
+    if (target == "/pets/7") {
+      std::string head = "HTTP/1.1 200 Fine Thanks\r\nContent-Type: application/json\r\nContent-Length: " +
+                         std::to_string(big.size()) + "\r\n\r\n";
+      return method == "HEAD" ? head : head + big;
+    }
+    return wrong_reply(method, target);
+  });
+  ProxyProcess px(up.url(), {"--mode", "enforce", "--validate", "request"});
+  Client c(px.port);
+  c.send(req("GET", "/pets?limit=500"));  // an invalid request is still refused
+  EXPECT_EQ(must(c.read_response()).status, 400);
+  EXPECT_EQ(up.received(), 0);
+  c.send(req("GET", "/pets"));  // a list that breaks the schema is not checked
+  auto list = must(c.read_response());
+  EXPECT_EQ(list.status, 200);
+  EXPECT_EQ(list.body, R"([{"id":1,"name":"Rex"},{"id":"two"}])");
+  c.send(req("GET", "/pets/2"));  // an undeclared status neither
+  EXPECT_EQ(must(c.read_response()).status, 418);
+  c.send(req("GET", "/pets/7"));
+  auto large = must(c.read_response());
+  EXPECT_EQ(large.status, 200);
+  EXPECT_EQ(large.head.rfind("HTTP/1.1 200 Fine Thanks\r\n", 0), 0u) << large.head;
+  EXPECT_EQ(large.header("Content-Length"), std::to_string(big.size()));
+  EXPECT_TRUE(large.body == big);
+  c.send(req("HEAD", "/pets/7"));
+  auto head = must(c.read_response(/*head_request=*/true));
+  EXPECT_EQ(head.status, 200);
+  EXPECT_EQ(head.header("Content-Length"), std::to_string(big.size()));
+  EXPECT_TRUE(head.body.empty());
+  auto recorded = violations_of(px.port);  // the refused request, and no answer
+  ASSERT_EQ(recorded.size(), 1u);
+  EXPECT_EQ(recorded[0].at("direction").as_string(), "request");
+  EXPECT_EQ(up.received(), 4);
+}
