@@ -4,7 +4,7 @@
 // once after a 401 — and fulfil the call's Future.
 #include <oasis/client/client.hpp>
 
-#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/memory_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/parser.hpp>
 #include <boost/json/serialize.hpp>
@@ -12,7 +12,9 @@
 #include <boost/unordered/unordered_flat_map.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
+#include <cstdint>
 #include <ctime>
 #include <deque>
 #include <random>
@@ -24,26 +26,100 @@ namespace json = boost::json;
 
 // --- Response -----------------------------------------------------------------------------
 
-// The DOM lives in a monotonic arena: nothing is allocated per object, array and string, and
-// nothing is freed node by node. Its first block sits in the same allocation as the parse and
-// is sized from the body (a small object's DOM takes up to about 3 times its text: members are
-// 40 bytes each), in steps that keep a small answer's allocation small: a 2 KiB block for every
-// 200-byte answer made each batch of 500 grow the heap by a megabyte that the allocator gave
-// back to the kernel and faulted in again.
+namespace {
+
+// Where a parsed body's DOM lives: a bump allocator over a first block that shares the
+// Response's one allocation, then over blocks of its own (each twice the last) for a DOM that
+// outgrows it. Nothing is freed before the whole arena goes, so the DOM is not destroyed node
+// by node (is_deallocate_trivial below).
+class Arena final : public json::memory_resource {
+ public:
+  Arena(unsigned char* block, std::size_t size) noexcept : cur_(block), end_(block + size), next_(std::max<std::size_t>(size, 1024) * 2) {}
+  Arena(const Arena&) = delete;
+  Arena& operator=(const Arena&) = delete;
+  ~Arena() {
+    while (more_) {
+      Chunk* c = more_;
+      more_ = c->next;
+      ::operator delete(c);
+    }
+  }
+
+ private:
+  struct Chunk {
+    Chunk* next;
+  };
+
+  void* do_allocate(std::size_t n, std::size_t align) override {
+    // align is a power of two (memory_resource's contract)
+    const auto at = (reinterpret_cast<std::uintptr_t>(cur_) + align - 1) & ~(align - 1);
+    if (at <= reinterpret_cast<std::uintptr_t>(end_) && n <= reinterpret_cast<std::uintptr_t>(end_) - at) {
+      cur_ = reinterpret_cast<unsigned char*>(at + n);
+      return reinterpret_cast<void*>(at);
+    }
+    return grow(n, align);
+  }
+  // Out of line: the common path above stays a few instructions with no stack frame.
+  [[gnu::noinline]] void* grow(std::size_t n, std::size_t align) {
+    const std::size_t want = n + align + sizeof(Chunk);
+    if (want < n) throw std::bad_alloc();
+    const std::size_t size = std::max(next_, want);
+    auto* c = static_cast<Chunk*>(::operator new(size));
+    c->next = more_;
+    more_ = c;
+    end_ = reinterpret_cast<unsigned char*>(c) + size;
+    if (next_ < (std::size_t(1) << 30)) next_ *= 2;
+    const auto at = (reinterpret_cast<std::uintptr_t>(c + 1) + align - 1) & ~(align - 1);
+    cur_ = reinterpret_cast<unsigned char*>(at + n);
+    return reinterpret_cast<void*>(at);
+  }
+  void do_deallocate(void*, std::size_t, std::size_t) override {}
+  bool do_is_equal(const json::memory_resource& o) const noexcept override { return this == &o; }
+
+  unsigned char* cur_;
+  unsigned char* end_;
+  std::size_t next_;
+  Chunk* more_ = nullptr;
+};
+
+}  // namespace
+}  // namespace oasis::client
+
+template <>
+struct boost::json::is_deallocate_trivial<oasis::client::Arena> : std::true_type {};
+
+namespace oasis::client {
+
+// The DOM, its arena and the count of Responses sharing them, followed in the same allocation
+// by the arena's first block. The block is sized from the body: these small objects take up
+// to about 3.5 times their text (a member is 40 bytes, a key its length plus one); a DOM that
+// outgrows it continues in blocks of its own. Sized to the body, not in steps: 500 answers
+// of 2 KiB each made every batch grow the heap by a megabyte that the allocator gave back to
+// the kernel and faulted in again, and a step too small spilled every fifth answer of the
+// inventory into a second allocation.
 struct Response::Parsed {
-  json::monotonic_resource arena;
+  mutable std::atomic<std::uint32_t> refs{1};
+  Arena arena;
   json::value value;
 
-  Parsed(std::string_view text, unsigned char* block, std::size_t size)
-      : arena(block, size, json::storage_ptr()), value(parse(text, &arena)) {}
+  Parsed(std::string_view text, unsigned char* block, std::size_t size) : arena(block, size), value(parse(text, &arena)) {}
   Parsed(const Parsed&) = delete;
   Parsed& operator=(const Parsed&) = delete;
 
-  template <std::size_t N>
-  struct In;
-  static std::shared_ptr<const Parsed> of(std::string_view text);
+  static const Parsed* of(std::string_view text) {
+    constexpr std::size_t max_first = 64 * 1024;  // a larger DOM continues in blocks of its own
+    const std::size_t block = std::min(text.size(), max_first / 4) * 4 + 64;
+    constexpr std::size_t head = (sizeof(Parsed) + 15) & ~std::size_t(15);
+    void* mem = ::operator new(head + block);
+    try {
+      return ::new (mem) Parsed(text, static_cast<unsigned char*>(mem) + head, block);
+    } catch (...) {
+      ::operator delete(mem);
+      throw;
+    }
+  }
 
-  static json::value parse(std::string_view text, json::monotonic_resource* arena) {
+  static json::value parse(std::string_view text, Arena* arena) {
     thread_local json::parser p;  // its working stacks are kept from one parse to the next
     p.reset(json::storage_ptr(arena));
     boost::system::error_code ec;
@@ -56,30 +132,17 @@ struct Response::Parsed {
   }
 };
 
-namespace {
-template <std::size_t N>
-struct Block {
-  alignas(16) unsigned char bytes[N];  // left uninitialised: the arena writes it
-};
-}  // namespace
+void Response::retain(const Parsed* p) noexcept { p->refs.fetch_add(1, std::memory_order_relaxed); }
 
-// The block is a base listed first, so it exists before the parse fills it.
-template <std::size_t N>
-struct Response::Parsed::In final : Block<N>, Response::Parsed {
-  explicit In(std::string_view text) : Parsed(text, Block<N>::bytes, N) {}
-};
-
-std::shared_ptr<const Response::Parsed> Response::Parsed::of(std::string_view text) {
-  const std::size_t want = text.size() * 3;
-  if (want <= 512) return std::make_shared<const In<512>>(text);
-  if (want <= 800) return std::make_shared<const In<800>>(text);
-  if (want <= 2048) return std::make_shared<const In<2048>>(text);
-  return std::make_shared<const In<8192>>(text);  // larger DOMs continue on the heap
+void Response::release(const Parsed* p) noexcept {
+  if (p->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  p->~Parsed();
+  ::operator delete(const_cast<Parsed*>(p));
 }
 
 const json::value& Response::json() const {
-  if (!json_) json_ = Parsed::of(r_.body);
-  return json_->value;
+  if (!json_.get()) json_ = ParsedRef(Parsed::of(r_.body));
+  return json_.get()->value;
 }
 
 const json::value& Response::data() const {

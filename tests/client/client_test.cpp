@@ -255,8 +255,8 @@ TEST(Future, CoroutinesAwaitFuturesAndReturnThem) {
 
 // --- encoding -----------------------------------------------------------------------------
 
-// The DOM's first block is sized from the body (three sizes; larger DOMs continue on the
-// heap): every size parses to the same value as a plain parse, and copies share it.
+// The DOM's first block is sized from the body (larger DOMs continue in blocks of their
+// own): every size parses to the same value as a plain parse, and copies share it.
 TEST(Response, JsonOfEverySizeMatchesAPlainParseAndOutlivesTheOriginal) {
   auto body_of = [](int items) {
     boost::json::array a;
@@ -275,6 +275,26 @@ TEST(Response, JsonOfEverySizeMatchesAPlainParseAndOutlivesTheOriginal) {
     r.reset();  // the copy keeps the parsed value alive
     EXPECT_EQ(copy.json(), expected);
     EXPECT_EQ(copy.data().as_array().size(), static_cast<std::size_t>(items));
+  }
+  // DOMs many times their text (a dense array: 24 bytes per two characters), a string longer
+  // than any block so far, and an assigned copy.
+  auto zeros = [](int n) {
+    std::string s = "[0";
+    for (int i = 1; i < n; ++i) s += ",0";
+    return s;
+  };
+  for (const std::string& body : {zeros(32) + "]", zeros(10000) + "]", zeros(30) + ",\"" + std::string(300000, 'y') + "\"]"}) {
+    oasis::http::ClientResponse raw;
+    raw.status = 200;
+    raw.body = body;
+    oasis::client::Response copy;
+    {
+      oasis::client::Response r(raw);
+      ASSERT_EQ(r.json(), boost::json::parse(body)) << body.size() << " bytes";
+      copy = r;
+    }
+    EXPECT_TRUE(copy.json_parsed());
+    EXPECT_EQ(copy.json(), boost::json::parse(body));
   }
   oasis::http::ClientResponse bad;
   bad.body = "{\"data\": [1, 2";

@@ -31,6 +31,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -64,12 +65,42 @@ class Response {
   const boost::json::value& data() const;
   // Whether the body is parsed already (by json() / data(), or on arrival with
   // ClientOptions::parse_json_on_arrival).
-  bool json_parsed() const noexcept { return json_ != nullptr; }
+  bool json_parsed() const noexcept { return json_.get() != nullptr; }
 
  private:
   struct Parsed;
+  // The parsed body, shared by copies of this Response: the DOM, its arena and this count sit
+  // in one allocation sized from the body (a shared_ptr would need one for its control block).
+  class ParsedRef {
+   public:
+    ParsedRef() = default;
+    explicit ParsedRef(const Parsed* p) noexcept : p_(p) {}
+    ParsedRef(const ParsedRef& o) noexcept : p_(o.p_) {
+      if (p_) retain(p_);
+    }
+    ParsedRef(ParsedRef&& o) noexcept : p_(o.p_) { o.p_ = nullptr; }
+    ParsedRef& operator=(const ParsedRef& o) noexcept {
+      ParsedRef(o).swap(*this);
+      return *this;
+    }
+    ParsedRef& operator=(ParsedRef&& o) noexcept {
+      ParsedRef(std::move(o)).swap(*this);
+      return *this;
+    }
+    ~ParsedRef() {
+      if (p_) release(p_);
+    }
+    void swap(ParsedRef& o) noexcept { std::swap(p_, o.p_); }
+    const Parsed* get() const noexcept { return p_; }
+
+   private:
+    const Parsed* p_ = nullptr;
+  };
+  static void retain(const Parsed* p) noexcept;
+  static void release(const Parsed* p) noexcept;
+
   http::ClientResponse r_;
-  mutable std::shared_ptr<const Parsed> json_;
+  mutable ParsedRef json_;
 };
 
 // Why a call failed: the transport (no response at all) or the server (a 4xx/5xx answer,
