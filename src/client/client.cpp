@@ -227,6 +227,9 @@ bool is_json_media(std::string_view type) {
   return http::iequals(type, "application/json") || ends_with_ci("+json");
 }
 
+const HeaderList no_headers;
+const Params no_params;
+
 bool is_safe_method(std::string_view m) { return m == "GET" || m == "HEAD" || m == "OPTIONS"; }
 
 // The default clock: steady_clock, with timers on the transport's thread.
@@ -329,13 +332,29 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     rng.seed(opt.jitter_seed ? opt.jitter_seed : static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
   }
 
+  // What a call asks for, read while its State is built: a Call's fields, or those the verbs
+  // (async_get(path, query), ...) hand over without building a Call.
+  struct Spec {
+    std::string_view method;
+    const Params& data;
+    const json::value* json = nullptr;
+    const HeaderList& headers;
+    std::optional<std::chrono::milliseconds> cache_ttl;
+    bool no_cache = false;
+
+    static Spec of(const Call& c) { return {c.method, c.data, c.json ? &*c.json : nullptr, c.headers, c.cache_ttl, c.no_cache}; }
+    static Spec verb(std::string_view method, const Params& data, const json::value* json = nullptr) {
+      return {method, data, json, no_headers, std::nullopt, false};
+    }
+  };
+
   // `path` is the call's path, moved in when the caller gives it up: under a base URL without
   // a path it becomes the request target as it is, with no copy.
-  StatePtr make_state(const Call& c, std::string&& path) {
+  StatePtr make_state(const Spec& c, std::string&& path) {
     auto s = std::make_shared<State>();
     s->owner = this;
-    s->request.method = c.method;
     const std::string_view m = c.method;
+    if (m != s->request.method) s->request.method = m;  // a new request's is GET already
     s->idempotent = m == "GET" || m == "HEAD" || m == "PUT" || m == "DELETE" || m == "OPTIONS" || m == "TRACE";
     auto& target = s->request.target;
     if (base_path.empty() && !path.empty() && path.front() == '/') {
@@ -351,8 +370,8 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     if (c.json) {
       s->request.body = json::serialize(*c.json);
       s->headers.emplace_back("Content-Type", "application/json");
-    } else if (c.method == "GET" || c.method == "HEAD" || c.method == "DELETE") {
-      query = encode_query(c.data, opt.bool_as_int);
+    } else if (m == "GET" || m == "HEAD" || m == "DELETE") {
+      if (!c.data.empty()) query = encode_query(c.data, opt.bool_as_int);
     } else if (!c.data.empty()) {
       if (opt.body_format == BodyFormat::json) {
         json::object o;
@@ -453,7 +472,7 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     c.method = "POST";
     c.path = "/access/ticket";
     c.data = {{"username", json::value(opt.auth.username)}, {"password", json::value(opt.auth.password)}};
-    auto s = make_state(c, std::string(c.path));
+    auto s = make_state(Spec::of(c), std::string(c.path));
     s->is_login = true;
     // Form bodies whatever body_format says: that is what /access/ticket takes.
     s->request.body = encode_query(c.data);
@@ -651,15 +670,16 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
 
   // Every call starts here: a GET may be answered from the cache or join an identical GET in
   // flight; anything else goes to run().
-  Future<Response> start(const Call& c) { return start(c, std::string(c.path)); }
+  Future<Response> start(const Call& c) { return start(Spec::of(c), std::string(c.path)); }
   Future<Response> start(Call&& c) {
     std::string path = std::move(c.path);
-    return start(c, std::move(path));
+    return start(Spec::of(c), std::move(path));
   }
-  Future<Response> start(const Call& c, std::string&& path) {
+  Future<Response> start(const Spec& c, std::string&& path) {
     auto s = make_state(c, std::move(path));
-    const bool cached = opt.cache.enabled && s->request.method == "GET" && !c.no_cache;
-    const bool coalesce = opt.coalesce_gets && s->request.method == "GET" && !c.no_cache;
+    const bool get = c.method == "GET";
+    const bool cached = opt.cache.enabled && get && !c.no_cache;
+    const bool coalesce = opt.coalesce_gets && get && !c.no_cache;
     if (!cached && !coalesce) {
       auto f = future_of(s);
       run(s);
@@ -935,31 +955,16 @@ Result<Response> Client::call(Call c) {
   }
 }
 
-namespace {
-Call make_call(std::string method, std::string path, Params data) {
-  Call c;
-  c.method = std::move(method);
-  c.path = std::move(path);
-  c.data = std::move(data);
-  return c;
-}
-Call make_json_call(std::string method, std::string path, json::value body) {
-  Call c;
-  c.method = std::move(method);
-  c.path = std::move(path);
-  c.json = std::move(body);
-  return c;
-}
-}  // namespace
+// The verbs go to start() without building a Call: it only reads what they hand over.
 
-Future<Response> Client::async_get(std::string path, Params q) { return async_call(make_call("GET", std::move(path), std::move(q))); }
-Future<Response> Client::async_post(std::string path, Params d) { return async_call(make_call("POST", std::move(path), std::move(d))); }
-Future<Response> Client::async_post_json(std::string path, json::value j) { return async_call(make_json_call("POST", std::move(path), std::move(j))); }
-Future<Response> Client::async_put(std::string path, Params d) { return async_call(make_call("PUT", std::move(path), std::move(d))); }
-Future<Response> Client::async_put_json(std::string path, json::value j) { return async_call(make_json_call("PUT", std::move(path), std::move(j))); }
-Future<Response> Client::async_patch(std::string path, Params d) { return async_call(make_call("PATCH", std::move(path), std::move(d))); }
-Future<Response> Client::async_patch_json(std::string path, json::value j) { return async_call(make_json_call("PATCH", std::move(path), std::move(j))); }
-Future<Response> Client::async_del(std::string path, Params q) { return async_call(make_call("DELETE", std::move(path), std::move(q))); }
+Future<Response> Client::async_get(std::string path, Params q) { return impl_->start(Impl::Spec::verb("GET", q), std::move(path)); }
+Future<Response> Client::async_post(std::string path, Params d) { return impl_->start(Impl::Spec::verb("POST", d), std::move(path)); }
+Future<Response> Client::async_post_json(std::string path, json::value j) { return impl_->start(Impl::Spec::verb("POST", no_params, &j), std::move(path)); }
+Future<Response> Client::async_put(std::string path, Params d) { return impl_->start(Impl::Spec::verb("PUT", d), std::move(path)); }
+Future<Response> Client::async_put_json(std::string path, json::value j) { return impl_->start(Impl::Spec::verb("PUT", no_params, &j), std::move(path)); }
+Future<Response> Client::async_patch(std::string path, Params d) { return impl_->start(Impl::Spec::verb("PATCH", d), std::move(path)); }
+Future<Response> Client::async_patch_json(std::string path, json::value j) { return impl_->start(Impl::Spec::verb("PATCH", no_params, &j), std::move(path)); }
+Future<Response> Client::async_del(std::string path, Params q) { return impl_->start(Impl::Spec::verb("DELETE", q), std::move(path)); }
 
 Response Client::get(std::string path, Params q) { return async_get(std::move(path), std::move(q)).get(); }
 Response Client::post(std::string path, Params d) { return async_post(std::move(path), std::move(d)).get(); }
