@@ -254,6 +254,7 @@ void Request::clear() noexcept {
   headers_.clear();
   trailers_.clear();
   body_ = {};
+  body_reader_.reset();
   keep_alive_ = true;
   secure_ = false;
 }

@@ -31,6 +31,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <charconv>
 #include <functional>
 #include <optional>
 #include <system_error>
@@ -146,7 +147,10 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
  public:
   template <class... Args>
   Connection(Worker& w, Args&&... args)
-      : w_(w), stream_(std::forward<Args>(args)...), parser_(Parser::Kind::request, w.server->opt.limits) {
+      : w_(w),
+        stream_(std::forward<Args>(args)...),
+        parser_(Parser::Kind::request, w.server->opt.limits),
+        may_stream_(static_cast<bool>(w.server->opt.stream_request_body)) {
     w_.link(this);
     // A Deferred shares the connection's ownership and points at its embedded sink: deferring
     // allocates nothing, and keeps the connection alive for as long as the answer is pending.
@@ -203,6 +207,7 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
     switch (phase_) {
       case Phase::header:
       case Phase::body:
+        if (in_) [[unlikely]] return body_timed_out();
         // A client too slow to send its request gets 408 (RFC 9110 §15.5.9), then the door.
         if constexpr (kTls) {
           timed_out_ = true;
@@ -269,6 +274,34 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
     bool aborted = false;      // the end is a close, not the end of the message
   };
 
+  // The handler's end of a request body read piece by piece (stream_request_body). Tied to its
+  // connection while the body is under way; once it ended, failed or was given up, it answers
+  // every read() itself with how it ended.
+  struct Reader final : BodyReader {
+    Reader(std::shared_ptr<Connection> conn, std::int64_t length)
+        : c(std::move(conn)), ctx(&c->w_.ctx), len(length) {}
+    void read(std::function<void(std::string_view, Status)> f) override {
+      if (!f) return;
+      if (c) return c->body_read(std::move(f));
+      asio::post(*ctx, [f = std::move(f), st = final] { f({}, st); });
+    }
+    std::int64_t length() const noexcept override { return len; }
+    std::shared_ptr<Connection> c;  // null once the body ended, failed or was given up
+    asio::io_context* ctx;
+    std::int64_t len;
+    Status final = Status::error;
+  };
+
+  // A request whose body comes through a Reader, from its head until its answer is settled.
+  struct BodyIn {
+    std::weak_ptr<Reader> reader;  // the handler's, while the body is under way
+    std::function<void(std::string_view, BodyReader::Status)> pending;  // the read() waiting
+    bool ended = false;          // read() reported the end: the connection may go on
+    bool continue_owed = false;  // Expect: 100-continue, answered at the first read()
+    // What the answer needs of the request (its head's views go with the first piece).
+    bool head = false, gzip = false;
+  };
+
   tcp::socket& socket() {
     if constexpr (kTls) return stream_.next_layer();
     else return stream_;
@@ -315,6 +348,10 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
   void on_read(const boost::system::error_code& ec, std::size_t n) {
     reading_ = false;
     if (ec) {
+      if (in_ && timed_out_) [[unlikely]] {  // a read() of the body waited too long: it has failed
+        timed_out_ = false;
+        return;
+      }
       if (timed_out_ && !closed_ && parser_.in_message()) {
         timed_out_ = false;
         serialize_error(408, "the request was not received in time");
@@ -379,15 +416,27 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
 
   // Answers every complete request in the buffer, then writes them all at once.
   void process() {
+    if (in_) [[unlikely]] return pump_body();
     while (!closed_ && !close_after_write_) {
+      // A body may be read by the handler: the parser must know before the head is parsed
+      // (it then leaves max_body to us).
+      if (may_stream_ && !parser_.in_message()) [[unlikely]] parser_.stream_body(true);
       auto st = parser_.parse();
       if (st == Parser::Status::need_more) break;
       if (st == Parser::Status::headers_complete) {
+        if (may_stream_) [[unlikely]] {
+          if (!at_headers()) return;  // the handler reads the body: it answers later
+          continue;
+        }
         if (parser_.expects_continue()) Serializer::write_continue(out_);
         continue;
       }
       if (st == Parser::Status::error) {
         serialize_error(parser_.error_status(), parser_.error_reason());
+        break;
+      }
+      if (may_stream_ && parser_.body().size() > w_.server->opt.limits.max_body) [[unlikely]] {
+        serialize_error(413, "body larger than the limit");  // came whole, the parser streaming
         break;
       }
       phase_ = Phase::none;  // the next request gets a fresh idle deadline
@@ -408,6 +457,10 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
       res_.clear();
       serialize_error(500, "the handler failed");
       close_after_write_ = false;
+      if (in_) [[unlikely]] {  // its body is left unread
+        end_body_exchange();
+        close_after_write_ = true;
+      }
       return true;
     }
     if (res_.deferred()) {
@@ -428,7 +481,12 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
     so.keep_alive = keep_alive;
     so.version_minor = req.version_minor();
     so.gzip_min_bytes = o.gzip_min_bytes;
-    so.gzip = o.gzip && res_.body().size() >= o.gzip_min_bytes && accepts_gzip(req.header("Accept-Encoding"));
+    if (in_) [[unlikely]] {
+      so.head = in_->head;
+      so.gzip = o.gzip && res_.body().size() >= o.gzip_min_bytes && in_->gzip;
+    } else {
+      so.gzip = o.gzip && res_.body().size() >= o.gzip_min_bytes && accepts_gzip(req.header("Accept-Encoding"));
+    }
     so.date_line = w_.date.line();
     so.server_line = w_.server->server_line;
     return so;
@@ -437,7 +495,9 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
   void serialize_response() {
     const Request& req = parser_.request();
     bool keep = req.keep_alive() && !w_.stopping && !res_.closing();
-    serializer_.write(res_, options_for(req, keep), out_);
+    SerializeOptions so = options_for(req, keep);
+    if (in_ && !end_body_exchange()) [[unlikely]] so.keep_alive = keep = false;  // body left unread
+    serializer_.write(res_, so, out_);
     if (!keep) close_after_write_ = true;
     parser_.next();
   }
@@ -461,6 +521,190 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
     process();
   }
 
+  // --- request bodies read by the handler (ServerOptions::stream_request_body) ---------------
+
+  // The head of a request whose body is still to come, with stream_request_body set: asks it.
+  // False when the handler took the body and answers later (process() stops there).
+  bool at_headers() {
+    Request& req = const_cast<Request&>(parser_.request());
+    req.set_remote_address(remote_);
+    req.set_secure(kTls);
+    req.set_body({});
+    req.set_keep_alive(keep_alive_of(req));
+    bool take = false;
+    if (parser_.has_body()) {
+      try {
+        take = w_.server->opt.stream_request_body(req);
+      } catch (const std::exception&) {
+        serialize_error(500, "the handler failed");
+        return true;
+      }
+    }
+    if (!take) {
+      parser_.stream_body(false);
+      // The parser let a declared length past max_body through, streaming: refuse it as it
+      // would have (before any of it is read).
+      auto length = declared_length(req);
+      if (length > 0 && static_cast<std::uint64_t>(length) > w_.server->opt.limits.max_body) {
+        serialize_error(413, "declared body larger than the limit");
+        return true;
+      }
+      if (parser_.expects_continue()) Serializer::write_continue(out_);
+      return true;
+    }
+    in_ = std::make_unique<BodyIn>();
+    auto reader = std::make_shared<Reader>(this->shared_from_this(), declared_length(req));
+    in_->reader = reader;
+    in_->continue_owed = parser_.expects_continue();
+    in_->head = req.method() == Method::HEAD;
+    in_->gzip = accepts_gzip(req.header("Accept-Encoding"));
+    req.set_body_reader(std::move(reader));
+    phase_ = Phase::none;
+    const bool answered = handle();
+    req.set_body_reader(nullptr);  // the handler's copy is the only one
+    return answered;
+  }
+
+  // Whether a request keeps its connection, from its head (the parser says so at its end).
+  static bool keep_alive_of(const Request& req) {
+    bool close = false, keep = false;
+    req.headers().for_each("Connection", [&](std::string_view v) {
+      while (!v.empty()) {
+        auto comma = v.find(',');
+        auto token = v.substr(0, comma);
+        while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) token.remove_prefix(1);
+        while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
+        if (iequals(token, "close")) close = true;
+        else if (iequals(token, "keep-alive")) keep = true;
+        v.remove_prefix(comma == std::string_view::npos ? v.size() : comma + 1);
+      }
+    });
+    return !close && (req.version_minor() >= 1 || keep);
+  }
+
+  // Content-Length, or -1 for a chunked body (the parser checked both).
+  static std::int64_t declared_length(const Request& req) {
+    if (req.headers().has(KnownField::transfer_encoding)) return -1;
+    auto v = req.headers().get(KnownField::content_length);
+    std::int64_t n = 0;
+    std::from_chars(v.data(), v.data() + v.size(), n);
+    return n;
+  }
+
+  // Reader::read(): answered from the event loop, never inside the call.
+  void body_read(std::function<void(std::string_view, BodyReader::Status)> f) {
+    if (closed_ || !in_ || in_->pending) {  // (a second read() at once is refused)
+      asio::post(w_.ctx, [f = std::move(f)] { f({}, BodyReader::Status::error); });
+      return;
+    }
+    in_->pending = std::move(f);
+    asio::post(w_.ctx, [self = this->shared_from_this()] { self->body_resume(); });
+  }
+
+  void body_resume() {
+    if (closed_ || !in_ || !in_->pending) return;
+    if (in_->continue_owed) {
+      in_->continue_owed = false;
+      // The handler wants the body: now the client may send it (unless an answer started).
+      if (!streaming_ && !writing_) return send_continue();
+    }
+    pump_body();
+  }
+
+  // 100 Continue, after any earlier answers still owed; the body is read once it went out.
+  void send_continue() {
+    if constexpr (kTls) {
+      // From a buffer of its own: an answer given while it is under way goes to out_, which is
+      // written after it.
+      continue_out_.swap(out_);
+      out_.clear();
+      Serializer::write_continue(continue_out_);
+      writing_ = true;
+      set_phase(Phase::write);
+      asio::async_write(stream_, asio::buffer(continue_out_),
+                        [self = this->shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+                          self->writing_ = false;
+                          if (ec || self->closed_) return self->close();
+                          self->continue_out_.clear();
+                          if (self->streaming_) {
+                            self->phase_ = Phase::none;
+                            return self->stream_flush();
+                          }
+                          if (!self->out_.empty()) return self->flush();
+                          self->after_write();
+                        });
+    } else {
+      Serializer::write_continue(out_);
+      flush();  // then after_write() reads the body
+    }
+  }
+
+  // A read() is pending: hands it the next piece if one is in, else reads the socket for it.
+  void pump_body() {
+    if (closed_ || !in_ || !in_->pending || reading_ || (writing_ && !streaming_)) return;
+    switch (parser_.parse()) {
+      case Parser::Status::body_piece: return deliver(parser_.body(), BodyReader::Status::more);
+      case Parser::Status::message_complete: return deliver(parser_.body(), BodyReader::Status::end);
+      case Parser::Status::error: return deliver({}, BodyReader::Status::error);
+      default: break;
+    }
+    do_read();  // the body timeout runs from here until a piece comes
+  }
+
+  void deliver(std::string_view piece, BodyReader::Status st) {
+    auto& in = *in_;
+    auto f = std::move(in.pending);
+    in.pending = nullptr;
+    if (phase_ == Phase::body) {
+      phase_ = Phase::none;
+      deadline = Clock::time_point::max();
+    }
+    if (st == BodyReader::Status::end) in.ended = true;
+    if (st != BodyReader::Status::more) release_reader(in, st);
+    f(piece, st);  // may settle the answer (and go on to the next request): nothing after it
+  }
+
+  // The answer is settled: the body's exchange ends. A body not read to its end stays unread
+  // (the connection closes after the answer) and its reader fails. Whether it had ended.
+  bool end_body_exchange() {
+    auto in = std::move(in_);
+    if (in->ended) return true;
+    fail_body(*in);
+    return false;
+  }
+
+  // The body cannot be completed: the pending read() and every later one get error.
+  void fail_body(BodyIn& in) {
+    if (in.pending) asio::post(w_.ctx, [f = std::move(in.pending)] { f({}, BodyReader::Status::error); });
+    in.pending = nullptr;
+    release_reader(in, BodyReader::Status::error);
+  }
+
+  // The reader answers for itself from now on; its hold on *this goes from the event loop (this
+  // may be running inside one of our own calls).
+  void release_reader(BodyIn& in, BodyReader::Status st) {
+    auto r = in.reader.lock();
+    in.reader.reset();
+    if (!r) return;
+    r->final = st;
+    asio::post(w_.ctx, [c = std::move(r->c)] {});
+  }
+
+  // A read() waited Timeouts::body for the client: it fails; the handler answers, then the
+  // connection closes.
+  void body_timed_out() {
+    phase_ = Phase::none;
+    fail_body(*in_);
+    if constexpr (kTls) {
+      if (reading_) {
+        timed_out_ = true;
+        socket().cancel();
+      }
+    } else {
+      reading_ = false;
+    }
+  }
+
   // --- streamed answers (see Deferred) ------------------------------------------------------
 
   Later& later() {
@@ -481,6 +725,7 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
     if (closed_ || !deferred_ || streaming_) return;
     const Request& req = parser_.request();
     bool keep = req.keep_alive() && !w_.stopping && !res_.closing();
+    if (in_ && !in_->ended) [[unlikely]] keep = false;  // the body may not be read to its end
     SerializeOptions so = options_for(req, keep);
     so.gzip = false;
     auto& l = later();
@@ -529,6 +774,7 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
     if (streaming_) return abort_stream(/*notify=*/false);
     deferred_ = false;
     if (later_) later_.reset();
+    if (in_) end_body_exchange();
     close_after_write_ = true;
     flush();  // earlier answers still owed go out, then the connection closes
   }
@@ -661,6 +907,7 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
     auto l = std::move(later_);  // released on return; the caller holds a reference to *this
     streaming_ = false;
     deferred_ = false;
+    if (in_ && !end_body_exchange()) [[unlikely]] close_after_write_ = true;  // body left unread
     if (l->aborted) {
       close_after_write_ = true;
       if (l->framing == BodyFraming::close) return reset();
@@ -679,9 +926,10 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
   }
 
   void flush() {
-    if (closed_) return;
+    if (closed_ || writing_) return;  // (a 100 Continue under way: what is added goes after it)
     if (out_.empty()) {
       if (close_after_write_) return linger_close();
+      if (in_) [[unlikely]] return pump_body();
       return do_read();
     }
     if constexpr (!kTls) {
@@ -707,6 +955,7 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
   void after_write() {
     if (close_after_write_) return linger_close();
     phase_ = Phase::none;
+    if (in_) [[unlikely]] return pump_body();
     if (parser_.has_buffered() && !parser_.in_message()) return process();
     do_read();
   }
@@ -746,6 +995,10 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
     closed_ = true;
     boost::system::error_code ec;
     socket().close(ec);  // also leaves the epoll set
+    if (in_) [[unlikely]] {
+      auto in = std::move(in_);
+      fail_body(*in);
+    }
     if (later_) [[unlikely]] {
       // A streamed piece never goes out (its `written` never runs); the streamer hears of the
       // close instead, outside of whatever call of ours is running now.
@@ -766,10 +1019,13 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
   std::string remote_;
   Sink sink_{this};
   std::unique_ptr<Later> later_;
+  std::unique_ptr<BodyIn> in_;  // a request body read by the handler, until its answer is settled
+  std::string continue_out_;    // TLS: a 100 Continue (after earlier answers) being written
   std::function<std::shared_ptr<ResponseSink>()> sink_factory_;
   Phase phase_ = Phase::none;
   bool reading_ = false, writing_ = false, closed_ = false, close_after_write_ = false;
   bool deferred_ = false, timed_out_ = false, streaming_ = false;
+  const bool may_stream_;  // stream_request_body is set
   // Plain TCP only: what the socket can do without waiting, as edge-triggered epoll reports it.
   bool can_read_ = true, can_write_ = true, lingering_ = false;
   std::size_t written_ = 0;

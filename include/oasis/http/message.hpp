@@ -113,6 +113,21 @@ class Headers {
 };
 static_assert(known_field_count <= 32);
 
+// A body read piece by piece as it comes (a request body a handler forwards, or one too large
+// to hold whole).
+class BodyReader {
+ public:
+  enum class Status : std::uint8_t { more, end, error };
+  virtual ~BodyReader() = default;
+  // Asks for the next piece. `f(piece, status)` runs once, later, on the owner's thread (never
+  // inside read()): more — `piece` (not empty) is valid until the next read(); end — the body is
+  // complete (`piece` holds its last bytes, maybe none); error — it cannot be completed (the
+  // peer went away, broke the framing, or was too slow). One read() at a time.
+  virtual void read(std::function<void(std::string_view piece, Status status)> f) = 0;
+  // The declared length (Content-Length), or -1 when the body is chunked.
+  virtual std::int64_t length() const noexcept = 0;
+};
+
 class Request {
  public:
   Method method() const noexcept { return method_; }
@@ -129,6 +144,9 @@ class Request {
   std::string_view header(std::string_view name) const noexcept { return headers_.get(name); }
   const Headers& trailers() const noexcept { return trailers_; }
   std::string_view body() const noexcept { return body_; }
+  // The reader of a body that comes piece by piece instead of whole in body() (see the
+  // server's ServerOptions::stream_request_body); null for a body held whole.
+  const std::shared_ptr<BodyReader>& body_reader() const noexcept { return body_reader_; }
   // Whether the connection stays open after this exchange (HTTP/1.1 default, Connection: close,
   // HTTP/1.0 keep-alive).
   bool keep_alive() const noexcept { return keep_alive_; }
@@ -150,6 +168,7 @@ class Request {
   Headers& mutable_headers() noexcept { return headers_; }
   Headers& mutable_trailers() noexcept { return trailers_; }
   void set_body(std::string_view b) noexcept { body_ = b; }
+  void set_body_reader(std::shared_ptr<BodyReader> r) noexcept { body_reader_ = std::move(r); }
   void set_keep_alive(bool k) noexcept { keep_alive_ = k; }
   void set_remote_address(std::string_view r) noexcept { remote_ = r; }
   void set_secure(bool s) noexcept { secure_ = s; }
@@ -162,6 +181,7 @@ class Request {
   int version_major_ = 1, version_minor_ = 1;
   Headers headers_, trailers_;
   std::string_view body_;
+  std::shared_ptr<BodyReader> body_reader_;
   bool keep_alive_ = true;
   std::string_view remote_;
   bool secure_ = false;

@@ -51,6 +51,41 @@ struct ServerOptions {
   bool gzip = true;
   std::size_t gzip_min_bytes = 1024;  // smaller bodies are sent as they are
   std::string server_name = "oasis";
+
+  // Request bodies read piece by piece by the handler (a proxy forwarding an upload without
+  // holding it). Asked once the header section of a request is in, when the request declares a
+  // body (Content-Length > 0 or chunked) that is not all in yet; views in the request are valid
+  // for the call. Not asked for a request that came whole (its body() is whole, as always), nor
+  // when unset (the default): nothing changes for the ordinary path.
+  //
+  // When it returns true, the handler is called right then, with body() empty and
+  // body_reader() set, and all of the body (also bytes that came with the head) comes through
+  // the reader:
+  //   - The handler must defer() to use it: the reader and its pieces live on the connection's
+  //     thread (call read() there, as Deferred's streaming calls). The reader handle keeps the
+  //     connection's memory alive, as Deferred does. The request's views are valid until the
+  //     handler returns, as always (the first piece read lets the head go).
+  //   - `Expect: 100-continue` is answered with 100 Continue at the first read() (the handler
+  //     wants the body), not before; never once the answer has started.
+  //   - Backpressure: the socket is read only while a read() is pending; a piece stays valid
+  //     until the next read() (or until the answer is finished, which may go on to the next
+  //     request).
+  //   - Timeouts::body counts while a read() waits for the client (from that read()), and only
+  //     then; a client too slow fails the read() with error (no 408: the answer is the
+  //     handler's) and the connection closes after the answer.
+  //   - max_body does not apply: the handler decides how much it takes.
+  //   - If the answer is finished, aborted, or answered at once, before read() reported `end`,
+  //     the rest of the body is not read: the answer says Connection: close and the connection
+  //     closes after it. A read() pending then, or asked later, gets error. A body that breaks
+  //     its framing fails the read() with error, with the same close after the answer.
+  //   - The client going away mid-body: a pending (or later) read() gets error; Deferred::open()
+  //     turns false and on_close runs, as for any deferred answer.
+  //   - Once read() reported `end` and the answer went out, the connection goes on with the
+  //     next request (pipelined bytes after the body are kept). Later read()s get `end` again,
+  //     with no bytes.
+  // When it returns false, the request goes on as any other: its body is read whole, and past
+  // max_body it is refused with 413.
+  std::function<bool(const Request&)> stream_request_body;
 };
 
 class Server {
