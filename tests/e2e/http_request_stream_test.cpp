@@ -4,12 +4,17 @@
 // max_body with a handler that stops reading (the client's writes stall), Expect: 100-continue
 // answered at the first read(), a client leaving mid-body, an answer before the body's end, a
 // pipelined request after a streamed body, a body timeout that counts only while a read()
-// waits, and the ordinary path untouched (a whole message, the predicate saying no).
+// waits, the same over TLS, and the ordinary path untouched (a whole message, the predicate
+// saying no).
 #include "e2e/support.hpp"
 
 #include <oasis/http/server.hpp>
 
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
 #include <atomic>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -459,4 +464,101 @@ TEST(HttpRequestStream, SlowClientFailsTheRead) {
   EXPECT_EQ(r->header("Connection"), "close");
   EXPECT_TRUE(c.closed_by_peer());
   EXPECT_TRUE(seen.failed);
+}
+
+// --- over TLS (reads go through Asio's SSL stream, not the epoll path) ----------------------
+
+namespace {
+
+// A TLS client on a blocking socket: the server's certificate checked against `ca`.
+class TlsClient {
+ public:
+  TlsClient(int port, const std::filesystem::path& ca) : tcp_(port) {
+    ctx_ = SSL_CTX_new(TLS_client_method());
+    SSL_CTX_load_verify_locations(ctx_, ca.c_str(), nullptr);
+    SSL_CTX_set_verify(ctx_, SSL_VERIFY_PEER, nullptr);
+    ssl_ = SSL_new(ctx_);
+    SSL_set_fd(ssl_, tcp_.fd());
+    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_), "127.0.0.1");
+    ok_ = SSL_connect(ssl_) == 1;
+  }
+  ~TlsClient() {
+    SSL_free(ssl_);
+    SSL_CTX_free(ctx_);
+  }
+  bool ok() const { return ok_; }
+  bool write(std::string_view bytes) {
+    return SSL_write(ssl_, bytes.data(), static_cast<int>(bytes.size())) == static_cast<int>(bytes.size());
+  }
+  // Reads until `what` is in what was read (true), or the connection ends (false).
+  bool read_until(std::string_view what) {
+    while (in.find(what) == std::string::npos)
+      if (!read_some()) return false;
+    return true;
+  }
+  // Reads until the server closes.
+  void read_all() {
+    while (read_some()) {
+    }
+  }
+  std::string in;
+
+ private:
+  bool read_some() {
+    char buf[16384];
+    int n = SSL_read(ssl_, buf, sizeof buf);
+    if (n <= 0) return false;
+    in.append(buf, static_cast<std::size_t>(n));
+    return true;
+  }
+  Client tcp_;
+  SSL_CTX* ctx_ = nullptr;
+  SSL* ssl_ = nullptr;
+  bool ok_ = false;
+};
+
+}  // namespace
+
+TEST(HttpRequestStream, OverTls) {
+  auto dir = std::filesystem::temp_directory_path() / ("oasis-request-stream-tls-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -days 1 -keyout " +
+                    (dir / "key.pem").string() + " -out " + (dir / "cert.pem").string() + " >/dev/null 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << "openssl could not make a certificate";
+  Seen seen;
+  auto o = options(seen);
+  o.tls.cert_file = (dir / "cert.pem").string();
+  o.tls.key_file = (dir / "key.pem").string();
+  o.timeouts.body = 500ms;
+  o.limits.max_body = 64 * 1024;
+  TestServer s(o, handler(seen, [](Upload& u) { u.check_pattern = true; }));
+  {  // 1 MiB past the limit after 100 Continue, in 64 KiB writes
+    TlsClient c(s.port(), dir / "cert.pem");
+    ASSERT_TRUE(c.ok());
+    ASSERT_TRUE(c.write("POST /upload HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 1048576\r\n\r\n"));
+    ASSERT_TRUE(c.read_until("\r\n\r\n"));
+    EXPECT_EQ(c.in, "HTTP/1.1 100 Continue\r\n\r\n");
+    c.in.clear();
+    std::string chunk(64 * 1024, '\0');
+    for (std::uint64_t at = 0; at < (1u << 20); at += chunk.size()) {
+      for (std::size_t k = 0; k < chunk.size(); ++k) chunk[k] = pattern(at + k);
+      ASSERT_TRUE(c.write(chunk));
+    }
+    ASSERT_TRUE(c.write("GET /next HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"));
+    c.read_all();
+    EXPECT_EQ(c.in.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << c.in.substr(0, 200);
+    EXPECT_NE(c.in.find("bytes=1048576 "), std::string::npos) << c.in;
+    EXPECT_NE(c.in.find(" bad=0"), std::string::npos) << c.in;
+    EXPECT_NE(c.in.find("whole 0"), std::string::npos) << "the pipelined request: " << c.in;
+  }
+  {  // a client that stops sending: the read fails after the body timeout, the answer closes
+    TlsClient c(s.port(), dir / "cert.pem");
+    ASSERT_TRUE(c.ok());
+    ASSERT_TRUE(c.write("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\n" + std::string(10, 'a')));
+    c.read_all();
+    EXPECT_EQ(c.in.rfind("HTTP/1.1 400 ", 0), 0u) << c.in.substr(0, 200);
+    EXPECT_NE(c.in.find("Connection: close"), std::string::npos) << c.in;
+    EXPECT_TRUE(seen.failed);
+  }
+  std::filesystem::remove_all(dir);
 }
