@@ -273,13 +273,15 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     std::string flight_key;
     std::size_t flight_hash = 0;  // of the key, computed once for joining and leaving
 
+    // The transport holds this exchange until complete() returns: no reference of our own is
+    // taken unless the call goes on (a retry, a new login).
     void complete(http::TransportError err, http::ClientResponse res) override {
-      auto self = std::static_pointer_cast<State>(shared_from_this());
-      owner->release(self);
-      owner->on_response(self, std::move(err), std::move(res));
+      owner->release(*this);
+      owner->on_response(*this, std::move(err), std::move(res));
     }
   };
   using StatePtr = std::shared_ptr<State>;
+  static StatePtr ptr(State& s) { return std::static_pointer_cast<State>(s.shared_from_this()); }
 
   static Future<Response> future_of(const StatePtr& s) {
     return Future<Response>(std::shared_ptr<oasis::detail::SharedState<Response>>(s, &s->result));
@@ -408,23 +410,28 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     return waiters;
   }
 
-  void fail(const StatePtr& s, Error e) {
-    auto waiters = take_joiners(*s);
+  void fail(State& s, Error e) {
+    auto waiters = take_joiners(s);
     auto err = std::make_exception_ptr(std::move(e));
     for (auto& w : waiters) w.set_exception(err);
-    s->result.set_exception(std::move(err));
+    s.result.set_exception(std::move(err));
   }
 
-  void fulfil(const StatePtr& s, Response&& r) {
+  void fulfil(State& s, http::ClientResponse&& res) {
+    auto waiters = take_joiners(s);
+    if (waiters.empty() && !opt.parse_json_on_arrival) {
+      s.result.emplace_value(std::move(res));  // the Response is built in the Future's state
+      return;
+    }
+    Response r(std::move(res));
     if (opt.parse_json_on_arrival && is_json_media(r.header("Content-Type"))) {
       try {
         r.json();
       } catch (const std::exception&) {  // the caller's json() tells
       }
     }
-    auto waiters = take_joiners(*s);
     for (auto& w : waiters) w.set_value(r);
-    s->result.set_value(std::move(r));
+    s.result.set_value(std::move(r));
   }
 
   void run(const StatePtr& s) {
@@ -457,9 +464,9 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
         try {
           std::rethrow_exception(e);
         } catch (const Error& err) {
-          return self->fail(s, err);
+          return self->fail(*s, err);
         } catch (const std::exception& other) {
-          return self->fail(s, Error(Error::Kind::http, std::string("login failed: ") + other.what()));
+          return self->fail(*s, Error(Error::Kind::http, std::string("login failed: ") + other.what()));
         }
       }
       self->send(s);
@@ -543,9 +550,9 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
   }
 
   // Gives the slot to the first held call, if any.
-  void release(const StatePtr& s) {
-    if (!s->holds_slot) return;
-    s->holds_slot = false;
+  void release(State& s) {
+    if (!s.holds_slot) return;
+    s.holds_slot = false;
     StatePtr next;
     {
       std::lock_guard lk(slots_mu);
@@ -562,15 +569,15 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
 
   void send_now(const StatePtr& s) {
     if (!transport) {
-      release(s);
-      return fail(s, Error(Error::Kind::transport, "client shut down", 0, {}, http::TransportError::Kind::cancelled));
+      release(*s);
+      return fail(*s, Error(Error::Kind::transport, "client shut down", 0, {}, http::TransportError::Kind::cancelled));
     }
     auto left = s->sent ? std::chrono::duration_cast<std::chrono::milliseconds>(s->deadline - clock->now())
                         : std::chrono::duration_cast<std::chrono::milliseconds>(opt.total_timeout);
     s->sent = true;
     if (left.count() <= 0) {
-      release(s);
-      return fail(s, Error(Error::Kind::transport, "total timeout exceeded", 0, {}, http::TransportError::Kind::timeout));
+      release(*s);
+      return fail(*s, Error(Error::Kind::transport, "total timeout exceeded", 0, {}, http::TransportError::Kind::timeout));
     }
     auto& req = s->request;
     req.common_headers = &opt.default_headers;  // opt outlives the transport
@@ -592,50 +599,49 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
   }
 
   // Retries after `delay` if the budget allows; false if it does not.
-  bool retry_after(const StatePtr& s, std::chrono::milliseconds delay) {
-    if (clock->now() + delay >= s->deadline) return false;
-    ++s->retries;
-    auto self = shared_from_this();
-    clock->after(delay, [self, s] { self->run(s); });
+  bool retry_after(State& s, std::chrono::milliseconds delay) {
+    if (clock->now() + delay >= s.deadline) return false;
+    ++s.retries;
+    clock->after(delay, [self = shared_from_this(), s = ptr(s)] { self->run(s); });
     return true;
   }
 
-  void on_response(const StatePtr& s, http::TransportError&& err, http::ClientResponse&& res) {
+  void on_response(State& s, http::TransportError&& err, http::ClientResponse&& res) {
     if (err) {
-      if (opt.retry.on_connection_errors && err.retryable() && may_retry(*s) &&
-          retry_after(s, jittered(backoff_delay(opt.retry, s->retries))))
+      if (opt.retry.on_connection_errors && err.retryable() && may_retry(s) &&
+          retry_after(s, jittered(backoff_delay(opt.retry, s.retries))))
         return;
       return fail(s, Error(Error::Kind::transport, std::string(http::to_string(err.kind)) + ": " + err.message, 0, {}, err.kind));
     }
-    if (res.status == 401 && opt.auth.kind == Auth::Kind::proxmox_ticket && !s->is_login && !s->relogged) {
+    if (res.status == 401 && opt.auth.kind == Auth::Kind::proxmox_ticket && !s.is_login && !s.relogged) {
       // The ticket was refused (expired early, server restarted): log in again, once.
-      s->relogged = true;
+      s.relogged = true;
       {
         std::lock_guard lk(mu);
-        if (ticket == s->ticket_used) ticket.clear();
+        if (ticket == s.ticket_used) ticket.clear();
       }
-      return run(s);
+      return run(ptr(s));
     }
     const auto& st = opt.retry.statuses;
-    if (std::find(st.begin(), st.end(), res.status) != st.end() && may_retry(*s)) {
+    if (std::find(st.begin(), st.end(), res.status) != st.end() && may_retry(s)) {
       std::optional<std::chrono::milliseconds> delay;
       if (opt.retry.honour_retry_after)
         if (auto ra = res.header("Retry-After"); !ra.empty()) delay = parse_retry_after(ra, std::time(nullptr));
-      if (!delay) delay = jittered(backoff_delay(opt.retry, s->retries));
+      if (!delay) delay = jittered(backoff_delay(opt.retry, s.retries));
       if (retry_after(s, *delay)) return;
     }
     complete(s, std::move(res));
   }
 
-  void complete(const StatePtr& s, http::ClientResponse&& res) {
-    if (!s->cache_key.empty()) remember(*s, res);
-    if (res.status >= 400 && (opt.throw_on_http_error || s->is_login)) {
+  void complete(State& s, http::ClientResponse&& res) {
+    if (!s.cache_key.empty()) remember(s, res);
+    if (res.status >= 400 && (opt.throw_on_http_error || s.is_login)) {
       std::string msg = "HTTP " + std::to_string(res.status) + " " + std::string(http::reason_phrase(res.status)) + " for " +
-                        s->request.method + " " + s->request.target;
+                        s.request.method + " " + s.request.target;
       if (!res.body.empty()) msg += ": " + res.body.substr(0, 200);
       return fail(s, Error(Error::Kind::http, std::move(msg), res.status, res.body));
     }
-    fulfil(s, Response(std::move(res)));
+    fulfil(s, std::move(res));
   }
 
   // --- the GET cache and coalescing -------------------------------------------------------
@@ -854,7 +860,7 @@ Client::~Client() {
     held.swap(impl_->held);
   }
   for (auto& s : held)
-    impl_->fail(s, Error(Error::Kind::transport, "client shut down", 0, {}, http::TransportError::Kind::cancelled));
+    impl_->fail(*s, Error(Error::Kind::transport, "client shut down", 0, {}, http::TransportError::Kind::cancelled));
 }
 
 Future<Response> Client::async_call(Call call) { return impl_->start(std::move(call)); }

@@ -50,7 +50,8 @@ using Params = std::vector<Param>;
 class Response {
  public:
   Response() = default;
-  explicit Response(http::ClientResponse r) : r_(std::move(r)) {}
+  explicit Response(const http::ClientResponse& r) : r_(r) {}
+  explicit Response(http::ClientResponse&& r) noexcept : r_(std::move(r)) {}
 
   int status() const noexcept { return r_.status; }
   std::string_view reason() const noexcept { return r_.reason; }

@@ -83,6 +83,11 @@ struct SharedState {
   void set_value(T&& v) {
     complete([&] { value.emplace(std::move(v)); });
   }
+  // The value built in place from `args`.
+  template <class... Args>
+  void emplace_value(Args&&... args) {
+    complete([&] { value.emplace(std::forward<Args>(args)...); });
+  }
   void set_exception(std::exception_ptr e) {
     complete([&] { error = std::move(e); });
   }
