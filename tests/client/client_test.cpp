@@ -780,6 +780,16 @@ TEST(ClientCache, IdenticalGetsInFlightShareOneRequest) {
   // Once answered, the next GET is a new request (no cache configured).
   EXPECT_NE(client.get("/slow").body(), rs[0].body());
   EXPECT_EQ(api.requests().size(), 3u);
+
+  // Longer targets, two of them one byte apart: each its own request, joined by its own kind.
+  fs.clear();
+  for (int i = 0; i < 3; ++i) fs.push_back(client.async_get("/nodes/pve/qemu/100/config"));
+  fs.push_back(client.async_get("/nodes/pve/qemu/101/config"));
+  rs = oasis::when_all(fs).get();
+  EXPECT_EQ(rs[2].json().at("path").as_string(), "/nodes/pve/qemu/100/config");
+  EXPECT_EQ(rs[3].json().at("path").as_string(), "/nodes/pve/qemu/101/config");
+  EXPECT_EQ(api.requests().size(), 5u);
+  EXPECT_EQ(client.cache_stats().coalesced, 11u);
 }
 
 TEST(ClientCache, CoalescedWaitersAllSeeTheSameFailure) {
