@@ -658,6 +658,7 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
     if (phase_ == Phase::body) {
       phase_ = Phase::none;
       deadline = Clock::time_point::max();
+      if (writing_) set_phase(Phase::write);  // a streamed answer still blocked
     }
     if (st == BodyReader::Status::end) in.ended = true;
     if (st != BodyReader::Status::more) release_reader(in, st);
@@ -884,6 +885,7 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
   void stream_sent() {
     phase_ = Phase::none;
     deadline = Clock::time_point::max();
+    if (in_ && reading_) [[unlikely]] set_phase(Phase::body);  // a read() of the body still waits
     auto& l = *later_;
     if (l.in_flight) {
       l.in_flight = false;

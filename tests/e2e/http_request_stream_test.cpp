@@ -448,6 +448,49 @@ TEST(HttpRequestStream, WholeMessageNeverAsks) {
   EXPECT_EQ(seen.with_reader, 0);
 }
 
+// Full duplex: the answer streams while the body is read, each piece echoed as it comes. Its
+// head says Connection: close (the body had not ended then).
+TEST(HttpRequestStream, AnswerStreamsWhileTheBodyIsRead) {
+  struct Echo : std::enable_shared_from_this<Echo> {
+    http::Deferred d;
+    std::shared_ptr<http::BodyReader> r;
+    void next() {
+      r->read([self = shared_from_this()](std::string_view piece, BodyStatus st) {
+        if (st == BodyStatus::error) return self->d.abort();
+        // The piece stays valid until the next read(), which waits for it to be written.
+        if (st == BodyStatus::more) return self->d.write(piece, [self] { self->next(); });
+        if (piece.empty()) return self->d.finish();
+        self->d.write(piece, [self] { self->d.finish(); });
+      });
+    }
+  };
+  Seen seen;
+  TestServer s(options(seen), [](const http::Request& req, http::Response& res) {
+    auto e = std::make_shared<Echo>();
+    e->d = res.defer();
+    e->r = req.body_reader();
+    e->d.dispatch([e] {
+      e->d.start_stream();
+      e->next();
+    });
+  });
+  std::string body;
+  for (int i = 0; i < 256 * 1024; ++i) body += static_cast<char>('A' + i % 53);
+  Client c(s.port());
+  ASSERT_TRUE(c.send("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n"));
+  for (std::size_t at = 0; at < body.size(); at += 16 * 1024) {
+    ASSERT_TRUE(c.send(std::string_view(body).substr(at, 16 * 1024)));
+    std::this_thread::sleep_for(2ms);
+  }
+  auto r = c.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->header("Transfer-Encoding"), "chunked");
+  EXPECT_EQ(r->header("Connection"), "close");
+  EXPECT_TRUE(r->body == body) << r->body.size() << " bytes";
+  EXPECT_TRUE(c.closed_by_peer());
+}
+
 // The body timeout counts while a read() waits for a client that sends nothing: the read
 // fails, the handler answers, the connection closes.
 TEST(HttpRequestStream, SlowClientFailsTheRead) {
