@@ -7,6 +7,10 @@
 // pipelined — the least loaded connection whose queue is all pipelinable, else it waits in the
 // pool. A connection that breaks sends its unanswered requests back to the pool when that is
 // safe (never written, or idempotent), bounded by broken_connection_retries.
+//
+// A request with a body_reader has its connection to itself: its head goes out, then each
+// piece the reader gives is written before the next is asked for, while the socket is read
+// all along so an early answer stops the upload.
 #include <oasis/http/client.hpp>
 #include <oasis/http/parser.hpp>
 
@@ -16,6 +20,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <array>
+#include <charconv>
 #include <deque>
 #include <future>
 #include <optional>
@@ -112,6 +118,18 @@ struct Transport::Core : std::enable_shared_from_this<Transport::Core> {
   // A streamed answer's inactivity limit starts again (the transport waits for its upstream).
   void extend(Exchange& p) {
     p.deadline = std::chrono::steady_clock::now() + timeout_of(p);
+    if (p.deadline < sweep_at) arm_sweep(p.deadline);
+  }
+  // The request's timeout rests while the transport waits on its body_reader, and goes on
+  // with what was left when the reader answers.
+  void rest(Exchange& p) noexcept {
+    if (p.deadline == std::chrono::steady_clock::time_point::max()) return;
+    p.deadline_left = p.deadline - std::chrono::steady_clock::now();
+    p.deadline = std::chrono::steady_clock::time_point::max();
+  }
+  void wake(Exchange& p) {
+    if (p.deadline != std::chrono::steady_clock::time_point::max()) return;
+    p.deadline = std::chrono::steady_clock::now() + std::max(p.deadline_left, std::chrono::steady_clock::duration::zero());
     if (p.deadline < sweep_at) arm_sweep(p.deadline);
   }
   void arm_sweep(std::chrono::steady_clock::time_point at);
@@ -229,6 +247,8 @@ class detail::Connection : public std::enable_shared_from_this<Connection> {
     unpipelinable_ = 0;
     streaming_ = nullptr;
     paused_ = end_pending_ = false;
+    upload_ = nullptr;
+    upload_state_ = Upload::none;
     std::size_t written = written_;
     written_ = 0;
     const bool connect_failure =
@@ -238,8 +258,9 @@ class detail::Connection : public std::enable_shared_from_this<Connection> {
       const bool was_written = i++ < written;
       p->conn = nullptr;
       if (p->finished) continue;
-      // A streamed answer whose head went up is not asked for again: its pieces are gone.
-      const bool safe = !p->headed && (!was_written || p->request.idempotent());
+      // A streamed answer whose head went up is not asked for again: its pieces are gone; nor is
+      // a request whose body reader gave pieces (they cannot be had again).
+      const bool safe = !p->headed && !p->body_read && (!was_written || p->request.idempotent());
       if (!connect_failure && safe && p->resends < core_->opt.broken_connection_retries && !core_->stopped) {
         ++p->resends;
         if (was_written) ++core_->stats.requests_resent;
@@ -319,12 +340,19 @@ class detail::Connection : public std::enable_shared_from_this<Connection> {
       ++core_->stats.requests_sent;
     }
     written_ = queue_.size();
+    // A request with a body reader is alone on its connection: its head went out, its body follows.
+    if (queue_.back()->request.body_reader) [[unlikely]]
+      begin_upload(*queue_.back());
     writing_ = true;
     auto self = shared_from_this();
     auto on_written = [self](const error_code& ec, std::size_t) {
       self->writing_ = false;
       if (self->state_ == State::closed) return;
       if (ec) return self->broken(TransportError::Kind::closed, "write failed: " + ec.message());
+      if (self->upload_state_ != Upload::none) [[unlikely]] {
+        if (self->upload_state_ == Upload::head) self->next_piece();
+        return;
+      }
       self->flush();
     };
     if (tls_)
@@ -391,6 +419,8 @@ class detail::Connection : public std::enable_shared_from_this<Connection> {
       auto st = parser_.parse();
       if (st == Parser::Status::need_more) break;
       if (st == Parser::Status::headers_complete) {
+        if (upload_state_ != Upload::none && !interim(parser_.status_code())) [[unlikely]]
+          stop_upload();
         if (parser_.streaming() && !interim(parser_.status_code())) [[unlikely]] {
           if (queue_.empty() || written_ == 0) {
             broken(TransportError::Kind::protocol, "response without a request");
@@ -427,6 +457,8 @@ class detail::Connection : public std::enable_shared_from_this<Connection> {
         broken(TransportError::Kind::protocol, "response without a request");
         return false;
       }
+      if (upload_state_ != Upload::none) [[unlikely]]
+        stop_upload();  // an answer that came whole in one read: no headers_complete before it
       if (!parser_.keep_alive()) closing_ = true;
       if (parser_.streaming()) [[unlikely]] {
         if (!finish_stream()) return false;
@@ -564,6 +596,139 @@ class detail::Connection : public std::enable_shared_from_this<Connection> {
     return after_answer();
   }
 
+  // --- uploads: the request's body from its BodyReader, one piece at a time (it is alone on
+  // the connection). head: its head is being written; reading: the reader has the turn (the
+  // timeout rests); writing: a piece goes out; last: the body's end goes out; stopped: an
+  // answer came first, nothing more is sent and the connection closes after it.
+  enum class Upload : std::uint8_t { none, head, reading, writing, last, stopped };
+
+  void begin_upload(Exchange& x) {
+    upload_ = &x;
+    ++upload_serial_;
+    upload_state_ = Upload::head;
+    upload_reader_ = x.request.body_reader;
+    upload_length_ = upload_reader_->length();
+    upload_sent_ = 0;
+  }
+
+  // Asks the reader for the next piece; on_piece() takes it.
+  void next_piece() {
+    Exchange& x = *upload_;
+    upload_state_ = Upload::reading;
+    x.body_read = true;
+    core_->rest(x);
+    try {
+      upload_reader_->read([weak = weak_from_this(), serial = upload_serial_](std::string_view piece, BodyReader::Status st) {
+        if (auto self = weak.lock()) self->on_piece(serial, piece, st);
+      });
+    } catch (const std::exception& e) {
+      fail_upload(std::string("the request body could not be read: ") + e.what());
+    }
+  }
+
+  void on_piece(std::uint64_t serial, std::string_view piece, BodyReader::Status st) {
+    // Late: the exchange completed (cancelled, timed out, answered early) or the connection went.
+    if (state_ == State::closed || serial != upload_serial_ || upload_state_ != Upload::reading) return;
+    core_->wake(*upload_);
+    if (st == BodyReader::Status::error) return fail_upload("the request body could not be read (its reader failed)");
+    const bool last = st == BodyReader::Status::end;
+    const std::uint64_t total = upload_sent_ + piece.size();
+    if (upload_length_ >= 0) {
+      const auto declared = static_cast<std::uint64_t>(upload_length_);
+      if (total > declared)
+        return fail_upload("the request body is longer than its Content-Length (" + std::to_string(declared) + ")");
+      if (last && total < declared)
+        return fail_upload("the request body ended after " + std::to_string(total) + " of its " +
+                           std::to_string(declared) + " bytes (Content-Length)");
+    }
+    if (!last && piece.empty()) return next_piece();  // nothing to send (a chunk of 0 would end the body)
+    upload_sent_ = total;
+    upload_state_ = last ? Upload::last : Upload::writing;
+    // Chunked: the size line, the piece, its CRLF (and the last chunk after the last piece).
+    static constexpr std::string_view crlf = "\r\n", crlf_end = "\r\n0\r\n\r\n", end = "0\r\n\r\n";
+    std::array<asio::const_buffer, 3> out;
+    if (upload_length_ >= 0) {
+      if (piece.empty()) return upload_done();
+      out[0] = asio::buffer(piece.data(), piece.size());
+    } else if (piece.empty()) {
+      out[0] = asio::buffer(end.data(), end.size());
+    } else {
+      char* e = std::to_chars(chunk_line_, chunk_line_ + sizeof chunk_line_ - 2, piece.size(), 16).ptr;
+      *e++ = '\r';
+      *e++ = '\n';
+      out[0] = asio::buffer(chunk_line_, static_cast<std::size_t>(e - chunk_line_));
+      out[1] = asio::buffer(piece.data(), piece.size());
+      const std::string_view tail = last ? crlf_end : crlf;
+      out[2] = asio::buffer(tail.data(), tail.size());
+    }
+    writing_ = true;
+    auto on_written = [self = shared_from_this()](const error_code& ec, std::size_t) {
+      self->writing_ = false;
+      if (self->state_ == State::closed || self->upload_state_ == Upload::stopped) return;
+      if (ec) {
+        // Answered already: nothing left to wait for on this connection.
+        if (!self->upload_) return self->broken(TransportError::Kind::closed, "write failed: " + ec.message());
+        // An upstream that answered early and closed fails the write before its answer is read:
+        // the read side says how the exchange ends (the answer, or the connection's end).
+        self->abandon_upload();
+        return;
+      }
+      if (self->upload_state_ == Upload::writing) return self->next_piece();
+      self->upload_done();
+    };
+    if (tls_)
+      asio::async_write(*tls_, out, std::move(on_written));
+    else
+      asio::async_write(*plain_, out, std::move(on_written));
+  }
+
+  // The body is all out: the request waits for its answer as any other.
+  void upload_done() {
+    ++upload_serial_;  // a read still out (its end, after an answer) is ignored when it comes
+    upload_ = nullptr;
+    upload_state_ = Upload::none;
+    upload_reader_.reset();
+    flush();  // a request placed here once the answer came while the body's end went out
+  }
+
+  // The upload's answer came (its head, or all of it): when the body is not all out, nothing
+  // more is read from the reader or sent, and the connection closes after the answer (its
+  // request is unfinished). Once the body's end is on its way, the request is whole and the
+  // connection may stay; upload_ is cleared either way (the exchange is about to complete).
+  void stop_upload() {
+    if (upload_state_ == Upload::none || upload_state_ == Upload::stopped) return;
+    // All the declared bytes are out (or going), only the reader's end is awaited: the request
+    // is whole on the wire (the reader's end, when it comes, is ignored).
+    const bool whole = upload_length_ >= 0 && upload_sent_ == static_cast<std::uint64_t>(upload_length_);
+    if (upload_state_ == Upload::last || (upload_state_ == Upload::writing && whole)) {
+      upload_state_ = Upload::last;
+      upload_ = nullptr;
+      return;
+    }
+    if (upload_state_ == Upload::reading) {
+      core_->wake(*upload_);  // the answer's wait counts
+      if (whole) return upload_done();
+    }
+    abandon_upload();
+  }
+
+  // Nothing more of the body goes out; the connection closes once its answer is in (or broke).
+  void abandon_upload() {
+    upload_ = nullptr;
+    ++upload_serial_;
+    upload_state_ = Upload::stopped;
+    closing_ = true;
+  }
+
+  // The body cannot be sent: the exchange completes with `why` and the connection closes (the
+  // upstream sees the request cut short).
+  void fail_upload(std::string why) {
+    if (queue_.empty() || queue_.front().get() != upload_) [[unlikely]]
+      return broken(TransportError::Kind::cancelled, std::move(why));
+    PendingPtr p = queue_.front();  // the upload, unanswered: an answer would have stopped it
+    core_->abort(p, {TransportError::Kind::cancelled, std::move(why)});
+  }
+
   void went_idle() {
     if (state_ != State::open || !queue_.empty()) return;
     std::size_t idle = 0;
@@ -600,6 +765,16 @@ class detail::Connection : public std::enable_shared_from_this<Connection> {
   // there; paused on a piece (and whether it was the last); a resume posted.
   Exchange* streaming_ = nullptr;
   bool in_piece_ = false, resumed_ = false, paused_ = false, end_pending_ = false, resume_posted_ = false;
+  // Uploading: the exchange whose body goes out, where it stands, its reader (held until the
+  // connection goes, so a piece being written stays valid), its declared length (-1: chunked)
+  // and what was sent; the size line of the chunk being written.
+  Exchange* upload_ = nullptr;
+  std::uint64_t upload_serial_ = 0;  // which upload a reader's callback belongs to
+  Upload upload_state_ = Upload::none;
+  std::shared_ptr<BodyReader> upload_reader_;
+  std::int64_t upload_length_ = -1;
+  std::uint64_t upload_sent_ = 0;
+  char chunk_line_[24];
 };
 
 ssl::context& Transport::Core::tls_context() {
@@ -678,11 +853,15 @@ void Transport::Core::start(PendingPtr p, std::chrono::steady_clock::time_point 
   p->conn = nullptr;
   p->resends = 0;
   p->headed = false;
+  p->body_read = false;
   if (stopped) return finish(p, {TransportError::Kind::cancelled, "transport shut down"}, {});
+  if (p->request.body_reader && !p->request.body.empty()) [[unlikely]]
+    return finish(p, {TransportError::Kind::cancelled, "a request with a body_reader has a body as well"}, {});
   if (p->cancel_pending) return finish(p, {TransportError::Kind::cancelled, "cancelled before it was sent"}, {});
   p->pool = &pool_for(p->origin);
   // A streamed answer holds its connection (reading paused) for as long as its taker wants.
-  p->pipelinable = !p->stream && (p->request.idempotent() || p->request.allow_pipelining);
+  // So does an upload (its body comes as its reader gives it; nothing may go out behind it).
+  p->pipelinable = !p->stream && !p->request.body_reader && (p->request.idempotent() || p->request.allow_pipelining);
   p->head = p->request.method == "HEAD";
   p->deadline = now + timeout_of(*p);
   p->link(&live);

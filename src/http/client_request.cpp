@@ -176,10 +176,23 @@ void serialize_request(const ClientRequest& req, std::string_view host_header, s
   const bool agent = !has_agent && !user_agent.empty();
   char length[24];
   std::size_t length_size = 0;
-  if (!req.body.empty() || req.method == "POST" || req.method == "PUT" || req.method == "PATCH")
-    length_size = static_cast<std::size_t>(std::to_chars(length, length + sizeof length, req.body.size()).ptr - length);
+  // A body from a reader: only the head goes here, framed by its declared length or chunked.
+  const BodyReader* reader = req.body_reader.get();
+  const std::string_view body(req.body.data(), reader ? 0 : req.body.size());
+  bool chunked = false;
+  if (reader) [[unlikely]] {
+    const std::int64_t n = reader->length();
+    if (n >= 0)
+      length_size = static_cast<std::size_t>(std::to_chars(length, length + sizeof length, n).ptr - length);
+    else
+      chunked = true;
+  } else if (!body.empty() || req.method == "POST" || req.method == "PUT" || req.method == "PATCH") {
+    length_size = static_cast<std::size_t>(std::to_chars(length, length + sizeof length, body.size()).ptr - length);
+  }
+  constexpr std::string_view te = "Transfer-Encoding: chunked\r\n";
   const std::size_t need = req.method.size() + 1 + target.size() + 11 + (has_host ? 0 : 8 + host_header.size()) + fields +
-                           (agent ? 14 + user_agent.size() : 0) + (length_size ? 18 + length_size : 0) + 2 + req.body.size();
+                           (agent ? 14 + user_agent.size() : 0) + (length_size ? 18 + length_size : 0) +
+                           (chunked ? te.size() : 0) + 2 + body.size();
   const std::size_t at = out.size();
   out.resize(at + need);
   char* p = out.data() + at;
@@ -213,8 +226,9 @@ void serialize_request(const ClientRequest& req, std::string_view host_header, s
     put(p, std::string_view(length, length_size));
     put(p, "\r\n");
   }
+  if (chunked) put(p, te);
   put(p, "\r\n");
-  put(p, req.body);
+  put(p, body);
   out.resize(static_cast<std::size_t>(p - out.data()));  // shorter by the headers left out
 }
 

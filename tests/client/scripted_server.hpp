@@ -12,9 +12,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -27,6 +30,88 @@
 #include <support/loopback.hpp>
 
 namespace oasis_test {
+
+// Reading request bodies from any byte source (a socket, a TLS session): `pull` appends what
+// comes to the buffer, false when the peer closed or nothing came in time. Bodies go to a sink
+// piece by piece, so an upload far larger than memory is checked without being held.
+using Pull = std::function<bool(std::string&)>;
+using Sink = std::function<void(std::string_view)>;
+
+// The next request's head through its blank line, taken out of `buf`.
+inline std::optional<std::string> pull_head(std::string& buf, const Pull& pull) {
+  for (;;) {
+    if (auto end = buf.find("\r\n\r\n"); end != std::string::npos) {
+      std::string head = buf.substr(0, end + 4);
+      buf.erase(0, end + 4);
+      return head;
+    }
+    if (!pull(buf)) return std::nullopt;
+  }
+}
+
+// `n` body bytes to `sink`; false when the source ended first.
+inline bool pull_body(std::string& buf, std::uint64_t n, const Pull& pull, const Sink& sink) {
+  while (n > 0) {
+    if (buf.empty() && !pull(buf)) return false;
+    const std::size_t take = static_cast<std::size_t>(std::min<std::uint64_t>(n, buf.size()));
+    sink(std::string_view(buf).substr(0, take));
+    buf.erase(0, take);
+    n -= take;
+  }
+  return true;
+}
+
+// A chunked body, decoded, to `sink`, through its last chunk and trailers; false when the
+// source ended first or the framing is wrong.
+inline bool pull_chunked(std::string& buf, const Pull& pull, const Sink& sink) {
+  for (;;) {
+    std::size_t eol;
+    while ((eol = buf.find("\r\n")) == std::string::npos)
+      if (!pull(buf)) return false;
+    std::size_t size = 0;
+    try {
+      size = std::stoul(buf.substr(0, eol), nullptr, 16);
+    } catch (...) {
+      return false;
+    }
+    buf.erase(0, eol + 2);
+    if (size == 0) {
+      for (;;) {  // trailers, up to the blank line
+        while ((eol = buf.find("\r\n")) == std::string::npos)
+          if (!pull(buf)) return false;
+        buf.erase(0, eol + 2);
+        if (eol == 0) return true;
+      }
+    }
+    if (!pull_body(buf, size, pull, sink)) return false;
+    while (buf.size() < 2)
+      if (!pull(buf)) return false;
+    if (buf.compare(0, 2, "\r\n") != 0) return false;
+    buf.erase(0, 2);
+  }
+}
+
+// A header's value in a raw head (case-insensitive name), or empty.
+inline std::string header_of(const std::string& head, std::string name) {
+  std::string lower = head;
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  auto at = lower.find("\r\n" + name + ":");
+  if (at == std::string::npos) return {};
+  at += name.size() + 3;
+  auto end = head.find("\r\n", at);
+  std::string v = head.substr(at, end - at);
+  while (!v.empty() && v.front() == ' ') v.erase(0, 1);
+  while (!v.empty() && v.back() == ' ') v.pop_back();
+  return v;
+}
+
+// Reads the body `head` announces (Content-Length or chunked) to `sink`; false when cut short.
+inline bool pull_body_of(const std::string& head, std::string& buf, const Pull& pull, const Sink& sink) {
+  if (header_of(head, "transfer-encoding") == "chunked") return pull_chunked(buf, pull, sink);
+  const std::string cl = header_of(head, "content-length");
+  return pull_body(buf, cl.empty() ? 0 : std::stoull(cl), pull, sink);
+}
 
 class ScriptedConn {
  public:
@@ -54,6 +139,15 @@ class ScriptedConn {
       }
       if (!fill(deadline)) return std::nullopt;
     }
+  }
+  // The next request's head (through its blank line) and then its body, piece by piece, to
+  // `sink` (Content-Length or chunked); nullopt / false when the peer closed or stalled for
+  // longer than `stall`.
+  std::optional<std::string> read_head(std::chrono::milliseconds stall = std::chrono::seconds(5)) {
+    return pull_head(buf_, puller(stall));
+  }
+  bool read_body(const std::string& head, const Sink& sink, std::chrono::milliseconds stall = std::chrono::seconds(5)) {
+    return pull_body_of(head, buf_, puller(stall), sink);
   }
   // Whether more bytes arrive within `wait` (to prove a client is NOT pipelining).
   bool data_within(std::chrono::milliseconds wait) {
@@ -110,13 +204,16 @@ class ScriptedConn {
   }
 
  private:
+  Pull puller(std::chrono::milliseconds stall) {
+    return [this, stall](std::string&) { return fill(std::chrono::steady_clock::now() + stall); };
+  }
   bool fill(std::chrono::steady_clock::time_point deadline) {
     if (fd_ < 0) return false;
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return false;
     pollfd p{fd_, POLLIN, 0};
     if (poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
-    char tmp[8192];
+    char tmp[65536];
     ssize_t n = ::recv(fd_, tmp, sizeof tmp, 0);
     if (n <= 0) return false;
     buf_.append(tmp, static_cast<std::size_t>(n));

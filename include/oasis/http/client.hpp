@@ -9,8 +9,12 @@
 // connection never answered are sent again on a fresh one when that is safe (idempotent, or
 // never written).
 //
+// Request bodies go whole (ClientRequest::body) or piece by piece from a BodyReader
+// (ClientRequest::body_reader, e.g. the proxy forwarding an upload as it comes).
+//
 // Threading: the transport runs on one io_context run by ONE thread — its own (default) or one
-// the caller supplies. Callbacks run on that thread; send() must not be called from it.
+// the caller supplies. Callbacks run on that thread; send() must not be called from it. A
+// body_reader calls back on that thread too.
 #pragma once
 
 #include <oasis/http/message.hpp>
@@ -62,6 +66,27 @@ struct ClientRequest {
   // request's callback has run.
   const HeaderList* common_headers = nullptr;
   std::string body;
+  // A body sent piece by piece as its reader gives it, instead of whole in `body` (which must
+  // then be empty; the request fails with Kind::cancelled otherwise): an upload forwarded as it
+  // comes, or too large to hold. It goes out with `Content-Length: length()` when length() >= 0,
+  // else chunked. The transport writes the head, then read()s a piece, writes it, and only once
+  // the socket took it read()s the next — it holds no more than one piece. The reader calls back
+  // on the transport's thread (build the transport on the io_context the reader's owner runs).
+  // Such a request:
+  //  - has its connection to itself (never pipelined), and is never sent again once its first
+  //    read() was issued (the body cannot be replayed); before that (the connect timed out, say)
+  //    it goes on a fresh connection as any request;
+  //  - fails with Kind::cancelled when the reader reports an error, or when the body proves
+  //    shorter or longer than length() (the message says which); the connection is closed, so
+  //    the upstream sees the request cut short;
+  //  - may be answered before its body is complete (an early 413 or 401): the answer is
+  //    delivered (whole, or streamed when the exchange streams), no more of the body is read or
+  //    sent, and the connection is closed after the answer. The socket is read all along;
+  //  - counts its timeout only while the transport waits on the upstream (connecting, writing,
+  //    waiting for the answer), not while it waits on the reader.
+  // A reader's callback that comes after the request completed (cancelled, timed out, answered
+  // early) is ignored. The reader is held until the request completed and its connection closed.
+  std::shared_ptr<BodyReader> body_reader;
   // Pipelining is allowed for idempotent methods (GET, HEAD, PUT, DELETE, OPTIONS, TRACE);
   // set this to allow it for POST/PATCH too.
   bool allow_pipelining = false;
@@ -177,7 +202,8 @@ struct TransportError {
     timeout,    // connect or per-request timeout
     closed,     // the connection broke before the response was complete
     protocol,   // the response could not be parsed
-    cancelled,  // the transport shut down
+    cancelled,  // the transport shut down, the exchange was cancelled, or the request's
+                // body_reader failed or did not match its length (the message says which)
   };
   Kind kind = Kind::none;
   std::string message;
@@ -292,8 +318,12 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   bool head = false;
   bool finished = false;
   bool headed = false;          // streaming: on_head ran
+  bool body_read = false;       // the request's body_reader was asked for a piece: no resend
   bool cancel_pending = false;  // cancel() came before the transport took the exchange
   std::chrono::steady_clock::time_point deadline{};
+  // While the transport waits on the request's body_reader the deadline rests; this is what was
+  // left of the timeout when it began to.
+  std::chrono::steady_clock::duration deadline_left{};
   // The transport's list of live requests (swept for timeouts by one timer).
   Exchange** list = nullptr;
   Exchange* prev = nullptr;
@@ -355,6 +385,8 @@ class Transport {
 
 // Appends the request as HTTP/1.1 bytes: request line, Host, the caller's headers,
 // User-Agent (unless given), Content-Length (when there is a body or the method expects one).
+// With a body_reader: the head only, framed by the reader's length() (Content-Length, or
+// Transfer-Encoding: chunked when it is unknown).
 void serialize_request(const ClientRequest& req, std::string_view host_header, std::string_view user_agent,
                        std::string& out);
 
