@@ -83,6 +83,8 @@ struct ServerOptions {
   //   - Once read() reported `end` and the answer went out, the connection goes on with the
   //     next request (pipelined bytes after the body are kept). Later read()s get `end` again,
   //     with no bytes.
+  //   - An answer may stream (Deferred::start_stream) while the body is still read; its head
+  //     then says Connection: close unless read() had already reported `end`.
   // When it returns false, the request goes on as any other: its body is read whole, and past
   // max_body it is refused with 413.
   std::function<bool(const Request&)> stream_request_body;
