@@ -279,7 +279,8 @@ class Deferred {
   // Whether the connection can still take the answer (false once it closed).
   bool open() const noexcept { return sink_ && sink_->open(); }
   // `f` runs once, on the connection's thread, if the connection closes before finish() or
-  // abort() (at once, posted, if it already has). Replaces an earlier callback.
+  // abort() (at once, posted, if it already has). Replaces an earlier callback. Like the
+  // streaming calls, only after the handler has returned: inside the handler it does nothing.
   void on_close(std::function<void()> f) {
     if (sink_) sink_->on_close(std::move(f));
   }
