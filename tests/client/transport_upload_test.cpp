@@ -3,7 +3,8 @@
 // bounded memory, backpressure (the reader is not asked for more while the upstream does not
 // read), a reader failing mid-body, an upstream answering early (whole and streamed), bodies
 // shorter or longer than declared, no pipelining, a connect retried before the first read,
-// timeouts resting while the reader has the turn, and the same over TLS.
+// timeouts resting while the reader has the turn and counting while the upstream takes nothing,
+// cancel() while the reader has the turn, and the same over TLS.
 //
 // The transport runs on an io_context the test runs on a thread of its own, as the proxy
 // builds it on its server thread's; the test reader calls back on that thread.
@@ -746,4 +747,68 @@ TEST(TransportUpload, OverTls) {
   for (auto& c : conns) c.join();
   ::close(listener.fd);
   SSL_CTX_free(ctx);
+}
+
+TEST(TransportUpload, CancelWhileTheReaderHasTheTurnClosesTheUpstreamAndIgnoresTheLatePiece) {
+  std::atomic<bool> upstream_closed{false};
+  ScriptedServer server([&](ScriptedConn& c, int index) {
+    if (index > 0) return answer_the_rest(c);
+    if (!c.read_head()) return;
+    upstream_closed = c.closed_within(3s);
+  });
+  Loop loop;
+  Transport t({}, loop.ctx);
+  auto r = reader(loop, {.total = 100'000, .pieces = {1000}, .delay = 200ms});
+  auto x = std::make_shared<UploadExchange>();
+  x->request = upload(r);
+  t.async_send(local(server.port()), x);
+  for (int i = 0; i < 100 && r->reads == 0; ++i) std::this_thread::sleep_for(5ms);
+  ASSERT_EQ(r->reads.load(), 1);  // its first piece is 200 ms away
+  std::promise<int> completions_on_return;
+  t.schedule(0ns, [&] {
+    x->cancel();
+    std::lock_guard lk(x->mu);
+    completions_on_return.set_value(x->completions);
+  });
+  EXPECT_EQ(completions_on_return.get_future().get(), 1);
+  std::this_thread::sleep_for(400ms);  // the piece came meanwhile, and went nowhere
+  EXPECT_EQ(r->reads.load(), 1);
+  EXPECT_EQ(r->produced.load(), 1000u);
+  for (int i = 0; i < 60 && !upstream_closed; ++i) std::this_thread::sleep_for(50ms);
+  EXPECT_TRUE(upstream_closed);
+  {
+    std::lock_guard lk(x->mu);
+    EXPECT_EQ(x->err.kind, TransportError::Kind::cancelled);
+    EXPECT_EQ(x->completions, 1);
+  }
+  expect_ordinary_request_works(t, server.port());
+}
+
+TEST(TransportUpload, AnUpstreamThatTakesNoMoreOfTheBodyTimesOut) {
+  std::atomic<bool> over{false};
+  ScriptedServer server([&](ScriptedConn& c, int index) {
+    if (index > 0) return answer_the_rest(c);
+    if (!c.read_head()) return;
+    for (int i = 0; i < 500 && !over; ++i) std::this_thread::sleep_for(10ms);  // reads nothing
+  });
+  Loop loop;
+  TransportOptions opt;
+  opt.request_timeout = 500ms;
+  Transport t(opt, loop.ctx);
+  auto r = reader(loop, {.total = 1ull << 30, .pieces = {256 * 1024}});
+  auto x = std::make_shared<UploadExchange>();
+  x->request = upload(r);
+  t.async_send(local(server.port()), x);
+  const auto t0 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(x->wait_done());
+  const auto took = std::chrono::steady_clock::now() - t0;
+  {
+    std::lock_guard lk(x->mu);
+    EXPECT_EQ(x->err.kind, TransportError::Kind::timeout) << x->err.message;
+  }
+  EXPECT_GE(took, 400ms);
+  EXPECT_LT(took, 3s);
+  EXPECT_LT(r->produced.load(), 256ull << 20);  // what the socket buffers took, not the body
+  over = true;
+  expect_ordinary_request_works(t, server.port());
 }
