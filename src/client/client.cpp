@@ -700,8 +700,8 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     }
     auto& req = s->request;
     req.common_headers = &opt.default_headers;  // opt outlives the transport
-    req.headers = s->headers;
-    add_auth(*s, req);
+    if (!s->headers.empty() || !req.headers.empty()) req.headers = s->headers;  // a resend drops the last auth
+    if (opt.auth.kind != Auth::Kind::none) add_auth(*s, req);
     req.timeout = std::min(left, opt.transport.request_timeout);
     transport->async_send(origin, s);
   }

@@ -2,7 +2,8 @@
 // continuations with then(), when_all, for_each_in_order, and C++20 coroutines (co_await a
 // Future, or write a coroutine that returns one).
 //
-// Shared state is a mutex, a condition variable and a list of continuations. Continuations
+// Shared state is a word of flags, a mutex, a condition variable and a list of continuations:
+// fulfilling a promise nobody waits on and nobody continues takes no lock. Continuations
 // and resumed coroutines run on the thread that fulfils the promise — for the client that is
 // its transport thread — so they must not block on another Future (get() there would wait for
 // the thread it is running on). It knows nothing about HTTP.
@@ -34,49 +35,68 @@ namespace detail {
 
 template <class T>
 struct SharedState {
+  // claimed: a value or error is being set (a second one throws); ready: it is set and neither
+  // changes afterwards, so a reader that sees it (acquire) reads them without the lock;
+  // continued: continuations wait in first / more; waiting: a thread sleeps in wait(). The last
+  // two are set under `mu`, and complete() takes `mu` only when it finds one of them.
+  static constexpr unsigned claimed = 1, ready_bit = 2, continued = 4, waiting = 8;
+  std::atomic<unsigned> flags{0};
   std::mutex mu;
   std::condition_variable cv;
   std::optional<T> value;
   std::exception_ptr error;
-  // Set once, under `mu`, after value or error; neither changes afterwards, so a reader that
-  // sees it true (acquire) reads them without the lock.
-  std::atomic<bool> ready{false};
-  bool waiting = false;  // a thread sleeps in wait(): complete() must notify
   // How many Future objects share this state: the value may be moved out to the last one.
   std::atomic<int> readers{0};
   // Most states get one continuation: it is kept here, without a vector.
   std::function<void()> first;
   std::vector<std::function<void()>> more;
 
+  bool is_ready(std::memory_order order = std::memory_order_acquire) const noexcept { return flags.load(order) & ready_bit; }
+
   // Runs f once the state is ready (at once, on this thread, if it already is).
   void on_ready(std::function<void()> f) {
     {
       std::lock_guard lk(mu);
-      if (!ready.load(std::memory_order_relaxed)) {
-        if (!first)
+      if (!is_ready()) {
+        const bool alone = !first;
+        if (alone)
           first = std::move(f);
         else
           more.push_back(std::move(f));
-        return;
+        if (!(flags.fetch_or(continued, std::memory_order_acq_rel) & ready_bit)) return;
+        // Completed in between, without seeing it: it runs here, like any on a ready state.
+        if (alone) {
+          f = std::move(first);
+          first = nullptr;
+        } else {
+          f = std::move(more.back());
+          more.pop_back();
+        }
       }
     }
     f();
   }
+  // Sleeps until ready (waiting set under `mu`: complete() takes `mu` before it notifies).
+  template <class Wait>
+  bool sleep(Wait&& wait) {
+    std::unique_lock lk(mu);
+    if (flags.fetch_or(waiting, std::memory_order_acq_rel) & ready_bit) return true;
+    return wait(lk, [&] { return is_ready(); });
+  }
   template <class Set>
   void complete(Set&& set) {
+    if (flags.fetch_or(claimed, std::memory_order_acq_rel) & claimed) throw std::logic_error("promise already satisfied");
+    set();
+    const unsigned was = flags.fetch_or(ready_bit, std::memory_order_acq_rel);
+    if (!(was & (continued | waiting))) return;
     std::function<void()> run_first;
     std::vector<std::function<void()>> run;
-    bool notify;
     {
       std::lock_guard lk(mu);
-      if (ready.load(std::memory_order_relaxed)) throw std::logic_error("promise already satisfied");
-      set();
-      ready.store(true, std::memory_order_release);
-      notify = waiting;
       run_first.swap(first);
       run.swap(more);
     }
-    if (notify) cv.notify_all();
+    if (was & waiting) cv.notify_all();
     if (run_first) run_first();
     for (auto& f : run) f();
   }
@@ -141,21 +161,18 @@ class Future {
   ~Future() { release(); }
 
   bool valid() const noexcept { return static_cast<bool>(s_); }
-  bool ready() const { return s_->ready.load(std::memory_order_acquire); }
+  bool ready() const { return s_->is_ready(); }
   void wait() const {
     if (ready()) return;
-    std::unique_lock lk(s_->mu);
-    if (s_->ready.load(std::memory_order_relaxed)) return;
-    s_->waiting = true;
-    s_->cv.wait(lk, [&] { return s_->ready.load(std::memory_order_relaxed); });
+    s_->sleep([&](auto& lk, auto pred) {
+      s_->cv.wait(lk, pred);
+      return true;
+    });
   }
   template <class Rep, class Period>
   bool wait_for(std::chrono::duration<Rep, Period> d) const {
     if (ready()) return true;
-    std::unique_lock lk(s_->mu);
-    if (s_->ready.load(std::memory_order_relaxed)) return true;
-    s_->waiting = true;
-    return s_->cv.wait_for(lk, d, [&] { return s_->ready.load(std::memory_order_relaxed); });
+    return s_->sleep([&](auto& lk, auto pred) { return s_->cv.wait_for(lk, d, pred); });
   }
   // Waits; returns the value (a copy: a Future may have several readers) or rethrows. A
   // completed state is no longer written: no lock once it is ready.
@@ -181,11 +198,7 @@ class Future {
     return *s_->value;
   }
   // The failure, if it failed (after ready()).
-  std::exception_ptr exception() const {
-    if (ready()) return s_->error;
-    std::lock_guard lk(s_->mu);
-    return s_->error;
-  }
+  std::exception_ptr exception() const { return ready() ? s_->error : nullptr; }
 
   // f(T) -> U gives Future<U>; f(T) -> Future<U> gives Future<U> (flattened). A failure
   // skips f and passes through; an exception thrown by f fails the result.
