@@ -225,6 +225,18 @@ TEST(Future, ForEachInOrderHandsOverValuesBeforeTheLastArrives) {
   int calls = 0;
   oasis::for_each_in_order(std::vector<oasis::Future<int>>{}, [&](std::size_t, int) { ++calls; });
   EXPECT_EQ(calls, 0);
+
+  // The value is handed over from its state: fn may take it away when no other Future reads
+  // it; one that another Future still reads is handed over as a copy.
+  oasis::Promise<std::string> alone, shared;
+  std::vector<oasis::Future<std::string>> two{alone.get_future(), shared.get_future()};
+  auto other = two[1];
+  alone.set_value(std::string(100, 'a'));
+  shared.set_value(std::string(100, 'b'));
+  std::vector<std::string> taken;
+  oasis::for_each_in_order(std::move(two), [&](std::size_t, std::string&& v) { taken.push_back(std::move(v)); });
+  EXPECT_EQ(taken, (std::vector<std::string>{std::string(100, 'a'), std::string(100, 'b')}));
+  EXPECT_EQ(other.get(), std::string(100, 'b'));
 }
 
 TEST(Future, WhenAllOfFuturesAlreadyReadyCompletesAtOnce) {

@@ -189,6 +189,17 @@ class Future {
     if (s_->readers.load(std::memory_order_acquire) == 1) return std::move(*s_->value);
     return *s_->value;
   }
+  // On a Future given up: waits, then f(value) — the value in the state itself, as an rvalue,
+  // when no other Future reads it (nothing is moved unless f moves it), else a copy — or
+  // rethrows.
+  template <class F>
+  decltype(auto) apply(F&& f) && {
+    wait();
+    if (s_->error) std::rethrow_exception(s_->error);
+    if (s_->readers.load(std::memory_order_acquire) == 1) return std::forward<F>(f)(std::move(*s_->value));
+    T copy = *s_->value;
+    return std::forward<F>(f)(std::move(copy));
+  }
   // For a Future known to be ready and whose completion this thread has synchronised with
   // (when_all's inputs, through its counter): its value, moved out when no other Future reads
   // it, else copied; or rethrows. A completed state is no longer written, so no lock.
@@ -327,7 +338,7 @@ void for_each_in_order(std::vector<Future<T>> futures, F&& fn, std::size_t batch
   for (std::size_t i = 0; i < n; ++i) {
     if (!futures[i].ready()) futures[std::min(n, i + batch) - 1].wait();
     Future<T> f = std::move(futures[i]);
-    fn(i, std::move(f).get());
+    std::move(f).apply([&](T&& value) { fn(i, std::move(value)); });
   }
 }
 
