@@ -74,18 +74,21 @@ struct ClientRequest {
   // on the transport's thread (build the transport on the io_context the reader's owner runs).
   // Such a request:
   //  - has its connection to itself (never pipelined), and is never sent again once its first
-  //    read() was issued (the body cannot be replayed); before that (the connect timed out, say)
-  //    it goes on a fresh connection as any request;
+  //    read() was issued (the body cannot be replayed: a connection that breaks after it fails
+  //    the request with Kind::closed); before that (the connect timed out, say) it goes on a
+  //    fresh connection as any request;
   //  - fails with Kind::cancelled when the reader reports an error, or when the body proves
   //    shorter or longer than length() (the message says which); the connection is closed, so
   //    the upstream sees the request cut short;
   //  - may be answered before its body is complete (an early 413 or 401): the answer is
   //    delivered (whole, or streamed when the exchange streams), no more of the body is read or
-  //    sent, and the connection is closed after the answer. The socket is read all along;
+  //    sent, and the connection is closed after the answer. The socket is read all along. An
+  //    answer that comes once all of a Content-Length body is out, while the reader's `end` is
+  //    still awaited, is no early answer: the connection stays (that `end` is not waited for);
   //  - counts its timeout only while the transport waits on the upstream (connecting, writing,
   //    waiting for the answer), not while it waits on the reader.
   // A reader's callback that comes after the request completed (cancelled, timed out, answered
-  // early) is ignored. The reader is held until the request completed and its connection closed.
+  // early) is ignored. A reader that calls back inside read() is outside this contract.
   std::shared_ptr<BodyReader> body_reader;
   // Pipelining is allowed for idempotent methods (GET, HEAD, PUT, DELETE, OPTIONS, TRACE);
   // set this to allow it for POST/PATCH too.
