@@ -194,6 +194,9 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
       }
       if (!closed_ && (events & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP))) {
         can_read_ = true;
+        // The peer's end came: reads go on until they find it (a short read does not mean
+        // there is nothing left, and no further edge will say so).
+        if (events & (EPOLLRDHUP | EPOLLERR | EPOLLHUP)) peer_done_ = true;
         if (lingering_) drain();
         else if (reading_) read_now();
       }
@@ -376,7 +379,7 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
     do n = ::recv(socket().native_handle(), room.data(), room.size(), 0);
     while (n < 0 && errno == EINTR);
     if (n > 0) {
-      if (static_cast<std::size_t>(n) < room.size()) can_read_ = false;
+      if (static_cast<std::size_t>(n) < room.size() && !peer_done_) can_read_ = false;
       reading_ = false;
       parser_.commit(static_cast<std::size_t>(n));
       ++sync_depth_;
@@ -1026,6 +1029,7 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
   std::function<std::shared_ptr<ResponseSink>()> sink_factory_;
   Phase phase_ = Phase::none;
   bool reading_ = false, writing_ = false, closed_ = false, close_after_write_ = false;
+  bool peer_done_ = false;  // EPOLLRDHUP/HUP/ERR seen: the socket holds its end
   bool deferred_ = false, timed_out_ = false, streaming_ = false;
   const bool may_stream_;  // stream_request_body is set
   // Plain TCP only: what the socket can do without waiting, as edge-triggered epoll reports it.
