@@ -87,6 +87,7 @@ oasis::cli::Run setup(CLI::App& sub) {
       std::fprintf(stderr, "oasis proxy: %s\n", e.what());
       return 2;
     }
+    o->server.stream_request_body = proxy->request_body_streaming();
     oasis::http::Server server(o->server, proxy->handler());
     server.handle_signals();
     try {

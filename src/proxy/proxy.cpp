@@ -17,6 +17,11 @@
 // client slows the upstream instead of filling memory. An upstream that breaks off mid-body
 // aborts the client's answer (its connection closes), and a client that goes away cancels the
 // upstream exchange. Validated answers are held whole (up to max_response_body) and checked.
+// Likewise a request body the proxy does not validate (--validate response) is not held: the
+// server hands the handler a reader at the end of the header section (request_body_streaming()
+// is the server's ServerOptions::stream_request_body), and the transport sends the upload
+// upstream piece by piece from it, reading the next piece from the client only once the last
+// went to the upstream.
 #include <oasis/proxy/headers.hpp>
 #include <oasis/proxy/proxy.hpp>
 #include <oasis/spec/problem.hpp>
@@ -246,7 +251,10 @@ struct Proxy::Impl {
     cr.method.assign(req.method_name());
     cr.target.assign(base).append(req.target());  // (its default is "/")
     forward_request_headers(req.headers(), cr.headers, check_response);
-    cr.body.assign(req.body());
+    if (req.body_reader())
+      cr.body_reader = req.body_reader();  // an upload nothing validates: it goes on as it comes
+    else
+      cr.body.assign(req.body());
     cr.timeout = opts.upstream_timeout;
     const bool head = req.method() == http::Method::HEAD;
     // What a response violation is recorded under (the request's views die with this call).
@@ -421,6 +429,11 @@ Proxy::Proxy(const spec::Document& doc, ProxyOptions options)
 Proxy::~Proxy() = default;
 
 void Proxy::handle(const http::Request& req, http::Response& res) { impl_->handle(req, res); }
+
+std::function<bool(const http::Request&)> Proxy::request_body_streaming() const {
+  if (impl_->opts.validate_requests) return {};
+  return [](const http::Request& req) { return req.path() != "/_oasis/violations"; };
+}
 
 http::Handler Proxy::handler() {
   return [impl = impl_.get()](const http::Request& req, http::Response& res) { impl->handle(req, res); };

@@ -462,3 +462,28 @@ TEST(ProxyE2e, ValidateRequestOnlyPassesAnswersAsTheyCame) {
   EXPECT_EQ(recorded[0].at("direction").as_string(), "request");
   EXPECT_EQ(up.received(), 4);
 }
+
+// --validate response: request bodies are not read by the proxy, so they go upstream as they
+// come — an upload past the engine's 8 MiB body limit passes; with request validation it is
+// refused 413 and never reaches the upstream.
+TEST(ProxyE2e, ValidateResponseOnlyForwardsUploadsPastTheBodyLimit) {
+  const std::string body = "{\"name\":\"" + std::string(12u << 20, 'n') + "\"}";
+  {
+    FakeUpstream up(wrong_reply);
+    ProxyProcess px(up.url(), {"--mode", "enforce", "--validate", "response"});
+    Client c(px.port);
+    c.send(req("POST", "/pets", body));
+    auto created = must(c.read_response());
+    EXPECT_EQ(created.status, 201) << created.body;
+    ASSERT_EQ(up.received(), 1);
+    EXPECT_NE(up.heads()[0].find("Content-Length: " + std::to_string(body.size())), std::string::npos) << up.heads()[0];
+  }
+  {
+    FakeUpstream up(wrong_reply);
+    ProxyProcess px(up.url(), {"--mode", "enforce", "--validate", "both"});
+    Client c(px.port);
+    c.send(req("POST", "/pets", body));
+    EXPECT_EQ(must(c.read_response()).status, 413);
+    EXPECT_EQ(up.received(), 0);
+  }
+}

@@ -25,6 +25,8 @@
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <functional>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -95,16 +97,87 @@ class BigUpstream {
   std::size_t sent() const { return sent_.load(); }
   int broken() const { return broken_.load(); }
   int requests() const { return requests_.load(); }
+  // Uploads: body bytes received (each checked against the pattern), uploads that ended early.
+  std::size_t received() const { return received_.load(); }
+  bool received_ok() const { return received_ok_.load(); }
+  int cut_uploads() const { return cut_uploads_.load(); }
+  std::string last_upload_head() {
+    std::lock_guard lk(mu_);
+    return upload_head_;
+  }
+  // While held, the upstream reads no body bytes.
+  void hold(bool on) { hold_ = on; }
 
  private:
+  // More bytes into `in`; false when the peer closed or the test stops.
+  bool recv_more(int fd, std::string& in) {
+    for (;;) {
+      if (stop_) return false;
+      if (hold_) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        continue;
+      }
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, 20) <= 0) continue;
+      char tmp[65536];
+      ssize_t n = ::recv(fd, tmp, sizeof tmp, 0);
+      if (n <= 0) return false;
+      in.append(tmp, static_cast<std::size_t>(n));
+      return true;
+    }
+  }
+  // Checks body bytes against the pattern from offset `at`.
+  void check(std::string_view bytes, std::size_t& at) {
+    const std::string& b = block();
+    for (char c : bytes)
+      if (c != b[at++ % kPeriod]) received_ok_ = false;
+    received_ += bytes.size();
+  }
+  // Reads an upload's body (Content-Length or chunked) from `in` and the socket; false when it
+  // ended early.
+  bool read_upload(int fd, const std::string& head, std::string& in) {
+    std::string lower;
+    for (char c : head) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    {
+      std::lock_guard lk(mu_);
+      upload_head_ = head;
+    }
+    std::size_t at = 0;
+    if (lower.find("transfer-encoding: chunked") != std::string::npos) {
+      for (;;) {
+        std::size_t eol;
+        while ((eol = in.find("\r\n")) == std::string::npos)
+          if (!recv_more(fd, in)) return false;
+        std::size_t size = std::stoul(in.substr(0, eol), nullptr, 16);
+        in.erase(0, eol + 2);
+        while (in.size() < size + 2)
+          if (!recv_more(fd, in)) return false;
+        check(std::string_view(in).substr(0, size), at);
+        in.erase(0, size + 2);
+        if (size == 0) return true;
+      }
+    }
+    auto cl = lower.find("content-length:");
+    std::size_t left = cl == std::string::npos ? 0 : std::stoull(head.substr(cl + 15));
+    while (left > 0) {
+      if (in.empty() && !recv_more(fd, in)) return false;
+      std::size_t k = std::min(left, in.size());
+      check(std::string_view(in).substr(0, k), at);
+      in.erase(0, k);
+      left -= k;
+    }
+    return true;
+  }
+
   void accept_loop() {
     while (!stop_) {
       pollfd p{listener_.fd, POLLIN, 0};
       if (::poll(&p, 1, 20) <= 0) continue;
       int fd = ::accept(listener_.fd, nullptr, nullptr);
       if (fd < 0) continue;
-      int small = 128 * 1024;  // so that a stalled reader shows here soon
+      int small = 128 * 1024;  // so that a stalled reader (or writer) shows here soon
       ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
+      ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
       conns_.emplace_back([this, fd] { serve(fd); });
     }
   }
@@ -168,7 +241,16 @@ class BigUpstream {
       std::string target = head.substr(sp1 + 1, sp2 - sp1 - 1);
       const std::string json = "Content-Type: application/json\r\n";
       bool ok = true;
-      if (target == "/pets/1") {
+      if (head.rfind("POST ", 0) == 0) {
+        const std::size_t before = received_.load();
+        if (!read_upload(fd, head, in)) {
+          ++cut_uploads_;
+          return (void)::close(fd);
+        }
+        std::string body = "{\"id\":" + std::to_string(received_.load() - before) + ",\"name\":\"upload\"}";
+        ok = send_all(fd, "HTTP/1.1 201 Created\r\n" + json + "Content-Length: " + std::to_string(body.size()) +
+                              "\r\n\r\n" + body);
+      } else if (target == "/pets/1") {
         ok = send_all(fd, "HTTP/1.1 200 OK\r\n" + json + "Content-Length: " + std::to_string(kBig) + "\r\n\r\n") &&
              (is_head || send_body(fd, kBig, 64 * 1024, false));
       } else if (target == "/pets/2") {
@@ -192,9 +274,11 @@ class BigUpstream {
   }
 
   oasis_test::LoopbackListener listener_;
-  std::atomic<bool> stop_{false};
-  std::atomic<std::size_t> sent_{0};
-  std::atomic<int> broken_{0}, requests_{0};
+  std::atomic<bool> stop_{false}, hold_{false}, received_ok_{true};
+  std::atomic<std::size_t> sent_{0}, received_{0};
+  std::atomic<int> broken_{0}, requests_{0}, cut_uploads_{0};
+  std::mutex mu_;
+  std::string upload_head_;
   std::thread thread_;
   std::vector<std::thread> conns_;
 };
@@ -202,7 +286,9 @@ class BigUpstream {
 struct Front {
   http::Server server;
   std::thread thread;
-  explicit Front(http::Handler h) : server(options(), std::move(h)) {
+  explicit Front(http::Handler h, std::function<bool(const http::Request&)> stream_bodies = {},
+                 std::size_t max_body = 8u << 20)
+      : server(options(std::move(stream_bodies), max_body), std::move(h)) {
     server.listen();
     thread = std::thread([this] { server.run(); });
   }
@@ -210,10 +296,13 @@ struct Front {
     server.stop();
     thread.join();
   }
-  static http::ServerOptions options() {
+  static http::ServerOptions options(std::function<bool(const http::Request&)> stream_bodies = {},
+                                     std::size_t max_body = 8u << 20) {
     http::ServerOptions o;
     o.port = 0;
     o.threads = 1;
+    o.stream_request_body = std::move(stream_bodies);
+    o.limits.max_body = max_body;
     return o;
   }
   // A client socket with a small receive buffer, so that not reading shows upstream soon.
@@ -540,5 +629,164 @@ TEST(ProxyStreaming, AValidatedHeadAnswerKeepsTheUpstreamsLength) {
   auto next = rd.read();
   EXPECT_EQ(next.status, 200);
   EXPECT_EQ(next.body, 21u);
+  ::close(fd);
+}
+
+// --- uploads: request bodies the proxy does not validate (--validate response) -------------
+
+namespace {
+
+proxy::ProxyOptions upload_options(const std::string& upstream, bool validate_requests = false) {
+  auto o = stream_options(upstream, /*validate_responses=*/true);
+  o.validate_requests = validate_requests;
+  return o;
+}
+
+// Sends `n` bytes of the pattern on a blocking socket from another thread, counting what the
+// kernel took; `chunked`: as chunks of 100,003 bytes.
+struct Uploader {
+  std::atomic<std::size_t> taken{0};
+  std::atomic<bool> failed{false};
+  std::thread thread;
+  Uploader(int fd, std::size_t n, bool chunked, std::size_t stop_after = 0) {
+    thread = std::thread([this, fd, n, chunked, stop_after] {
+      const std::string& b = block();
+      auto send_all = [&](std::string_view s) {
+        while (!s.empty()) {
+          ssize_t k = ::send(fd, s.data(), s.size(), MSG_NOSIGNAL);
+          if (k <= 0) return false;
+          s.remove_prefix(static_cast<std::size_t>(k));
+        }
+        return true;
+      };
+      for (std::size_t at = 0; at < n;) {
+        if (stop_after && at >= stop_after) return;
+        std::size_t k = std::min({std::size_t{100'003}, n - at, kPeriod - at % kPeriod});
+        if (chunked) {
+          char size[32];
+          std::snprintf(size, sizeof size, "%zx\r\n", k);
+          if (!send_all(size)) return (void)(failed = true);
+        }
+        if (!send_all(std::string_view(b).substr(at % kPeriod, k))) return (void)(failed = true);
+        if (chunked && !send_all("\r\n")) return (void)(failed = true);
+        at += k;
+        taken += k;
+      }
+      if (chunked && !send_all("0\r\n\r\n")) failed = true;
+    });
+  }
+  ~Uploader() { thread.join(); }
+};
+
+}  // namespace
+
+TEST(ProxyStreaming, AnUploadFarPastTheBodyLimitGoesUpstreamAsItComes) {
+  auto doc = load_pets();
+  BigUpstream up;
+  proxy::Proxy px(*doc, upload_options(up.url()));
+  Front front(px.handler(), px.request_body_streaming(), /*max_body=*/1u << 20);
+  int fd = front.connect();
+  const std::size_t n = 64u << 20;
+  send_text(fd, "POST /pets HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
+                    std::to_string(n) + "\r\n\r\n");
+  const std::size_t rss0 = rss_bytes();
+  std::size_t peak = 0;
+  {
+    Uploader u(fd, n, false);
+    while (u.taken < n && !u.failed) {
+      peak = std::max(peak, rss_bytes() > rss0 ? rss_bytes() - rss0 : 0);
+      std::this_thread::sleep_for(5ms);
+    }
+  }
+  Reader rd(fd);
+  auto r = rd.read();
+  EXPECT_EQ(r.status, 201);
+  EXPECT_EQ(up.received(), n);
+  EXPECT_TRUE(up.received_ok());
+  EXPECT_NE(up.last_upload_head().find("Content-Length: " + std::to_string(n)), std::string::npos)
+      << up.last_upload_head();
+  if (!kSanitized) {
+    EXPECT_LT(peak, n / 4) << "peak RSS growth while uploading";
+  }
+  // The connection goes on.
+  send_text(fd, "GET /pets/5 HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(rd.read().status, 200);
+  ::close(fd);
+}
+
+TEST(ProxyStreaming, AChunkedUploadGoesUpstreamChunked) {
+  auto doc = load_pets();
+  BigUpstream up;
+  proxy::Proxy px(*doc, upload_options(up.url()));
+  Front front(px.handler(), px.request_body_streaming(), /*max_body=*/1u << 20);
+  int fd = front.connect();
+  const std::size_t n = 8u << 20;
+  send_text(fd, "POST /pets HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n");
+  { Uploader u(fd, n, true); }
+  Reader rd(fd);
+  EXPECT_EQ(rd.read().status, 201);
+  EXPECT_EQ(up.received(), n);
+  EXPECT_TRUE(up.received_ok());
+  EXPECT_NE(up.last_upload_head().find("Transfer-Encoding: chunked"), std::string::npos) << up.last_upload_head();
+  ::close(fd);
+}
+
+TEST(ProxyStreaming, AnUpstreamThatDoesNotReadStallsTheUploader) {
+  auto doc = load_pets();
+  BigUpstream up;
+  proxy::Proxy px(*doc, upload_options(up.url()));
+  Front front(px.handler(), px.request_body_streaming(), /*max_body=*/1u << 20);
+  int fd = front.connect();
+  const std::size_t n = 128u << 20;
+  up.hold(true);
+  send_text(fd, "POST /pets HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
+                    std::to_string(n) + "\r\n\r\n");
+  Uploader u(fd, n, false);
+  std::this_thread::sleep_for(700ms);
+  const std::size_t stalled = u.taken;
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(u.taken.load(), stalled) << "the proxy went on taking the upload while the upstream read nothing";
+  EXPECT_LT(stalled, n / 2);
+  up.hold(false);
+  Reader rd(fd);
+  EXPECT_EQ(rd.read().status, 201);
+  EXPECT_EQ(up.received(), n);
+  EXPECT_TRUE(up.received_ok());
+  ::close(fd);
+}
+
+TEST(ProxyStreaming, AClientThatGoesAwayMidUploadCutsTheUpstreamUploadShort) {
+  auto doc = load_pets();
+  BigUpstream up;
+  proxy::Proxy px(*doc, upload_options(up.url()));
+  Front front(px.handler(), px.request_body_streaming(), /*max_body=*/1u << 20);
+  int fd = front.connect();
+  send_text(fd, "POST /pets HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
+                    std::to_string(64u << 20) + "\r\n\r\n");
+  { Uploader u(fd, 64u << 20, false, /*stop_after=*/4u << 20); }
+  ::close(fd);
+  auto until = std::chrono::steady_clock::now() + 5s;
+  while (up.cut_uploads() == 0 && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(up.cut_uploads(), 1);  // the upstream saw its connection close before the body's end
+  EXPECT_LT(up.received(), 64u << 20);
+  int fd2 = front.connect();
+  send_text(fd2, "GET /pets/5 HTTP/1.1\r\nHost: x\r\n\r\n");
+  Reader rd2(fd2);
+  EXPECT_EQ(rd2.read().status, 200);
+  ::close(fd2);
+}
+
+TEST(ProxyStreaming, AValidatedUploadIsHeldWholeAndItsLimitHolds) {
+  auto doc = load_pets();
+  BigUpstream up;
+  proxy::Proxy px(*doc, upload_options(up.url(), /*validate_requests=*/true));
+  EXPECT_FALSE(px.request_body_streaming());  // the validator reads the body: nothing streams
+  Front front(px.handler(), px.request_body_streaming(), /*max_body=*/1u << 20);
+  int fd = front.connect();
+  send_text(fd, "POST /pets HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
+                    std::to_string(4u << 20) + "\r\n\r\n");
+  Reader rd(fd);
+  EXPECT_EQ(rd.read().status, 413);
+  EXPECT_EQ(up.requests(), 0);
   ::close(fd);
 }

@@ -19,6 +19,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -69,6 +70,11 @@ class Proxy {
   // Answers (or defers) one request; what an http::Server calls.
   void handle(const http::Request& req, http::Response& res);
   http::Handler handler();
+  // What the server in front should set as ServerOptions::stream_request_body: when requests
+  // are not validated, their bodies are forwarded as they arrive instead of being held whole
+  // (an upload of any size passes with bounded memory); empty when they are validated (the
+  // validator reads the whole body, and the server's body limit applies).
+  std::function<bool(const http::Request&)> request_body_streaming() const;
 
   ViolationLog& violations() noexcept;
   ProxyStats stats() const noexcept;
