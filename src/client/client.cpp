@@ -101,6 +101,50 @@ class BlockCache {
   }
 };
 
+// Request targets of finished calls, kept per thread for the next calls' targets: under a
+// base URL with a path a call's target is built anew (the base path, then the call's path),
+// and a batch of hundreds of them freed together went through the allocator's slower bins as
+// the states did. Short strings only (up to 256 bytes), at most 1024 per thread.
+class TargetStash {
+ public:
+  // `into` (empty) takes the buffer of a kept string, if any.
+  static void take(std::string& into) noexcept {
+    if (Kept* k = kept(); k && k->n) into.swap(k->strings[--k->n]);
+  }
+  static void give(std::string& s) noexcept {
+    if (s.capacity() <= 256)
+      if (Kept* k = kept(); k && k->n < max) {
+        s.clear();
+        k->strings[k->n++].swap(s);
+      }
+  }
+
+ private:
+  static constexpr std::size_t max = 1024;
+  struct Kept {
+    std::unique_ptr<std::string[]> strings{new std::string[max]};
+    std::size_t n = 0;
+    ~Kept() {
+      t_kept = nullptr;
+      t_gone = true;
+    }
+  };
+  static inline thread_local Kept* t_kept = nullptr;
+  static inline thread_local bool t_gone = false;
+  static Kept* kept() noexcept {
+    if (t_kept) [[likely]]
+      return t_kept;
+    if (t_gone) return nullptr;
+    try {
+      thread_local Kept k;
+      t_kept = &k;
+    } catch (const std::bad_alloc&) {
+      return nullptr;
+    }
+    return t_kept;
+  }
+};
+
 // For allocate_shared: blocks from the thread's BlockCache.
 template <class T>
 struct CachedAllocator {
@@ -370,6 +414,11 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
   // One call, in one allocation: it is what the transport sends (request.method, .target and
   // .body are the call's), and it holds the state of the Future the caller waits on.
   struct State final : http::Exchange {
+    State() = default;
+    State(const State&) = delete;
+    State& operator=(const State&) = delete;
+    ~State() override { TargetStash::give(request.target); }
+
     Impl* owner = nullptr;  // outlives every send: the transport goes (and joins) before it
     HeaderList headers;     // the call's own; request.headers gets them and auth at each send
     oasis::detail::SharedState<Response> result;
@@ -481,6 +530,8 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     if (base_path.empty() && !path.empty() && path.front() == '/') {
       target = std::move(path);
     } else {
+      target.clear();
+      TargetStash::take(target);
       target.reserve(base_path.size() + 1 + path.size());
       target = base_path;
       if (!path.empty() && path.front() != '/') target += '/';
