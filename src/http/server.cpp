@@ -394,6 +394,20 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
     close();  // EOF or error
   }
 
+  // After a send that took nothing (`n` <= 0): true to try again (interrupted); otherwise it
+  // waits for EPOLLOUT (a full socket) or closes (an error), and the caller returns.
+  bool send_failed(ssize_t n) {
+    if (n < 0 && errno == EINTR) return true;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      can_write_ = false;
+      writing_ = true;
+      set_phase(Phase::write);
+      return false;
+    }
+    close();
+    return false;
+  }
+
   // Plain TCP: write what is pending; on a full socket, wait for EPOLLOUT.
   void write_now() {
     while (written_ < out_.size()) {
@@ -402,14 +416,7 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
         written_ += static_cast<std::size_t>(n);
         continue;
       }
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-        can_write_ = false;
-        writing_ = true;
-        set_phase(Phase::write);
-        return;
-      }
-      return close();
+      if (!send_failed(n)) return;
     }
     out_.clear();
     written_ = 0;
@@ -868,14 +875,7 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
         l.tail.remove_prefix(left - from_piece);
         continue;
       }
-      if (sent < 0 && errno == EINTR) continue;
-      if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-        can_write_ = false;
-        writing_ = true;
-        set_phase(Phase::write);
-        return;
-      }
-      return close();
+      if (!send_failed(sent)) return;
     }
     out_.clear();
     written_ = 0;

@@ -332,6 +332,17 @@ proxy::ProxyOptions stream_options(const std::string& upstream, bool validate_re
   return o;
 }
 
+// The upstream, a proxy in front of it with the options `options(upstream_url)` gives, and the
+// server it runs behind (whose request bodies stream when the proxy asks, past `max_body`).
+struct Rig {
+  std::unique_ptr<spec::Document> doc = load_pets();
+  BigUpstream up;
+  proxy::Proxy px;
+  Front front;
+  explicit Rig(const std::function<proxy::ProxyOptions(const std::string&)>& options, std::size_t max_body = 8u << 20)
+      : px(*doc, options(up.url())), front(px.handler(), px.request_body_streaming(), max_body) {}
+};
+
 // One answer read from a raw socket, its body checked against the pattern as it arrives.
 struct Received {
   int status = 0;
@@ -447,11 +458,8 @@ void send_text(int fd, const std::string& s) {
 }  // namespace
 
 TEST(ProxyStreaming, ABodyFarPastTheLimitPassesWithContentLengthAndBoundedMemory) {
-  auto doc = load_pets();
-  BigUpstream up;
-  proxy::Proxy px(*doc, stream_options(up.url()));
-  Front front(px.handler());
-  int fd = front.connect();
+  Rig rig([](const std::string& url) { return stream_options(url); });
+  int fd = rig.front.connect();
   ASSERT_GE(fd, 0);
   send_text(fd, "GET /pets/1 HTTP/1.1\r\nHost: x\r\n\r\n");
   Reader rd(fd);
@@ -477,11 +485,8 @@ TEST(ProxyStreaming, ABodyFarPastTheLimitPassesWithContentLengthAndBoundedMemory
 }
 
 TEST(ProxyStreaming, AChunkedUpstreamBodyGoesOutChunked) {
-  auto doc = load_pets();
-  BigUpstream up;
-  proxy::Proxy px(*doc, stream_options(up.url()));
-  Front front(px.handler());
-  int fd = front.connect();
+  Rig rig([](const std::string& url) { return stream_options(url); });
+  int fd = rig.front.connect();
   send_text(fd, "GET /pets/2 HTTP/1.1\r\nHost: x\r\n\r\n");
   Reader rd(fd);
   auto r = rd.read();
@@ -495,11 +500,8 @@ TEST(ProxyStreaming, AChunkedUpstreamBodyGoesOutChunked) {
 }
 
 TEST(ProxyStreaming, ACloseDelimitedUpstreamBodyIsFramedForTheClient) {
-  auto doc = load_pets();
-  BigUpstream up;
-  proxy::Proxy px(*doc, stream_options(up.url()));
-  Front front(px.handler());
-  int fd = front.connect();
+  Rig rig([](const std::string& url) { return stream_options(url); });
+  int fd = rig.front.connect();
   send_text(fd, "GET /pets/4 HTTP/1.1\r\nHost: x\r\n\r\nGET /pets/5 HTTP/1.1\r\nHost: x\r\n\r\n");
   Reader rd(fd);
   auto r = rd.read();
@@ -515,19 +517,16 @@ TEST(ProxyStreaming, ACloseDelimitedUpstreamBodyIsFramedForTheClient) {
 }
 
 TEST(ProxyStreaming, AClientThatStopsReadingStallsTheUpstream) {
-  auto doc = load_pets();
-  BigUpstream up;
-  proxy::Proxy px(*doc, stream_options(up.url()));
-  Front front(px.handler());
-  int fd = front.connect();
+  Rig rig([](const std::string& url) { return stream_options(url); });
+  int fd = rig.front.connect();
   send_text(fd, "GET /pets/1 HTTP/1.1\r\nHost: x\r\n\r\n");
   Reader rd(fd);
   std::size_t during_pause = 0, after_pause = 0;
   auto r = rd.read(false, 2u << 20, [&] {
     std::this_thread::sleep_for(700ms);  // the pipe fills up
-    during_pause = up.sent();
+    during_pause = rig.up.sent();
     std::this_thread::sleep_for(300ms);
-    after_pause = up.sent();
+    after_pause = rig.up.sent();
   });
   EXPECT_TRUE(r.complete);
   EXPECT_EQ(r.body, kBig);
@@ -539,11 +538,8 @@ TEST(ProxyStreaming, AClientThatStopsReadingStallsTheUpstream) {
 }
 
 TEST(ProxyStreaming, AnUpstreamThatBreaksOffMidBodyCutsTheClientsAnswerShort) {
-  auto doc = load_pets();
-  BigUpstream up;
-  proxy::Proxy px(*doc, stream_options(up.url()));
-  Front front(px.handler());
-  int fd = front.connect();
+  Rig rig([](const std::string& url) { return stream_options(url); });
+  int fd = rig.front.connect();
   send_text(fd, "GET /pets/3 HTTP/1.1\r\nHost: x\r\n\r\n");
   Reader rd(fd);
   auto r = rd.read();
@@ -554,7 +550,7 @@ TEST(ProxyStreaming, AnUpstreamThatBreaksOffMidBodyCutsTheClientsAnswerShort) {
   EXPECT_TRUE(r.pattern_ok);
   ::close(fd);
   // The proxy goes on serving.
-  int fd2 = front.connect();
+  int fd2 = rig.front.connect();
   send_text(fd2, "GET /pets/5 HTTP/1.1\r\nHost: x\r\n\r\n");
   Reader rd2(fd2);
   EXPECT_EQ(rd2.read().status, 200);
@@ -562,11 +558,8 @@ TEST(ProxyStreaming, AnUpstreamThatBreaksOffMidBodyCutsTheClientsAnswerShort) {
 }
 
 TEST(ProxyStreaming, AClientThatGoesAwayMidBodyReleasesTheUpstream) {
-  auto doc = load_pets();
-  BigUpstream up;
-  proxy::Proxy px(*doc, stream_options(up.url()));
-  Front front(px.handler());
-  int fd = front.connect();
+  Rig rig([](const std::string& url) { return stream_options(url); });
+  int fd = rig.front.connect();
   send_text(fd, "GET /pets/1 HTTP/1.1\r\nHost: x\r\n\r\n");
   Reader rd(fd);
   auto r = rd.read(false, 0, {}, 1u << 20);
@@ -574,10 +567,10 @@ TEST(ProxyStreaming, AClientThatGoesAwayMidBodyReleasesTheUpstream) {
   ::close(fd);
   // The proxy drops its upstream connection: the upstream's sends fail.
   auto until = std::chrono::steady_clock::now() + 5s;
-  while (up.broken() == 0 && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(10ms);
-  EXPECT_EQ(up.broken(), 1);
-  EXPECT_LT(up.sent(), kBig);
-  int fd2 = front.connect();
+  while (rig.up.broken() == 0 && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(rig.up.broken(), 1);
+  EXPECT_LT(rig.up.sent(), kBig);
+  int fd2 = rig.front.connect();
   send_text(fd2, "GET /pets/5 HTTP/1.1\r\nHost: x\r\n\r\n");
   Reader rd2(fd2);
   EXPECT_EQ(rd2.read().status, 200);
@@ -585,11 +578,8 @@ TEST(ProxyStreaming, AClientThatGoesAwayMidBodyReleasesTheUpstream) {
 }
 
 TEST(ProxyStreaming, AHeadRequestGetsTheHeadOnly) {
-  auto doc = load_pets();
-  BigUpstream up;
-  proxy::Proxy px(*doc, stream_options(up.url()));
-  Front front(px.handler());
-  int fd = front.connect();
+  Rig rig([](const std::string& url) { return stream_options(url); });
+  int fd = rig.front.connect();
   send_text(fd, "HEAD /pets/1 HTTP/1.1\r\nHost: x\r\n\r\nGET /pets/5 HTTP/1.1\r\nHost: x\r\n\r\n");
   Reader rd(fd);
   auto r = rd.read(/*head_only=*/true);
@@ -603,11 +593,8 @@ TEST(ProxyStreaming, AHeadRequestGetsTheHeadOnly) {
 }
 
 TEST(ProxyStreaming, AValidatedAnswerIsStillHeldWholeAndItsLimitHolds) {
-  auto doc = load_pets();
-  BigUpstream up;
-  proxy::Proxy px(*doc, stream_options(up.url(), /*validate_responses=*/true));
-  Front front(px.handler());
-  int fd = front.connect();
+  Rig rig([](const std::string& url) { return stream_options(url, /*validate_responses=*/true); });
+  int fd = rig.front.connect();
   send_text(fd, "GET /pets/2 HTTP/1.1\r\nHost: x\r\n\r\n");
   Reader rd(fd);
   auto r = rd.read();
@@ -616,11 +603,8 @@ TEST(ProxyStreaming, AValidatedAnswerIsStillHeldWholeAndItsLimitHolds) {
 }
 
 TEST(ProxyStreaming, AValidatedHeadAnswerKeepsTheUpstreamsLength) {
-  auto doc = load_pets();
-  BigUpstream up;
-  proxy::Proxy px(*doc, stream_options(up.url(), /*validate_responses=*/true));
-  Front front(px.handler());
-  int fd = front.connect();
+  Rig rig([](const std::string& url) { return stream_options(url, /*validate_responses=*/true); });
+  int fd = rig.front.connect();
   send_text(fd, "HEAD /pets/1 HTTP/1.1\r\nHost: x\r\n\r\nGET /pets/5 HTTP/1.1\r\nHost: x\r\n\r\n");
   Reader rd(fd);
   auto r = rd.read(/*head_only=*/true);
@@ -681,11 +665,8 @@ struct Uploader {
 }  // namespace
 
 TEST(ProxyStreaming, AnUploadFarPastTheBodyLimitGoesUpstreamAsItComes) {
-  auto doc = load_pets();
-  BigUpstream up;
-  proxy::Proxy px(*doc, upload_options(up.url()));
-  Front front(px.handler(), px.request_body_streaming(), /*max_body=*/1u << 20);
-  int fd = front.connect();
+  Rig rig([](const std::string& url) { return upload_options(url); }, 1u << 20);
+  int fd = rig.front.connect();
   const std::size_t n = 64u << 20;
   send_text(fd, "POST /pets HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
                     std::to_string(n) + "\r\n\r\n");
@@ -701,10 +682,10 @@ TEST(ProxyStreaming, AnUploadFarPastTheBodyLimitGoesUpstreamAsItComes) {
   Reader rd(fd);
   auto r = rd.read();
   EXPECT_EQ(r.status, 201);
-  EXPECT_EQ(up.received(), n);
-  EXPECT_TRUE(up.received_ok());
-  EXPECT_NE(up.last_upload_head().find("Content-Length: " + std::to_string(n)), std::string::npos)
-      << up.last_upload_head();
+  EXPECT_EQ(rig.up.received(), n);
+  EXPECT_TRUE(rig.up.received_ok());
+  EXPECT_NE(rig.up.last_upload_head().find("Content-Length: " + std::to_string(n)), std::string::npos)
+      << rig.up.last_upload_head();
   if (!kSanitized) {
     EXPECT_LT(peak, n / 4) << "peak RSS growth while uploading";
   }
@@ -715,30 +696,24 @@ TEST(ProxyStreaming, AnUploadFarPastTheBodyLimitGoesUpstreamAsItComes) {
 }
 
 TEST(ProxyStreaming, AChunkedUploadGoesUpstreamChunked) {
-  auto doc = load_pets();
-  BigUpstream up;
-  proxy::Proxy px(*doc, upload_options(up.url()));
-  Front front(px.handler(), px.request_body_streaming(), /*max_body=*/1u << 20);
-  int fd = front.connect();
+  Rig rig([](const std::string& url) { return upload_options(url); }, 1u << 20);
+  int fd = rig.front.connect();
   const std::size_t n = 8u << 20;
   send_text(fd, "POST /pets HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n");
   { Uploader u(fd, n, true); }
   Reader rd(fd);
   EXPECT_EQ(rd.read().status, 201);
-  EXPECT_EQ(up.received(), n);
-  EXPECT_TRUE(up.received_ok());
-  EXPECT_NE(up.last_upload_head().find("Transfer-Encoding: chunked"), std::string::npos) << up.last_upload_head();
+  EXPECT_EQ(rig.up.received(), n);
+  EXPECT_TRUE(rig.up.received_ok());
+  EXPECT_NE(rig.up.last_upload_head().find("Transfer-Encoding: chunked"), std::string::npos) << rig.up.last_upload_head();
   ::close(fd);
 }
 
 TEST(ProxyStreaming, AnUpstreamThatDoesNotReadStallsTheUploader) {
-  auto doc = load_pets();
-  BigUpstream up;
-  proxy::Proxy px(*doc, upload_options(up.url()));
-  Front front(px.handler(), px.request_body_streaming(), /*max_body=*/1u << 20);
-  int fd = front.connect();
+  Rig rig([](const std::string& url) { return upload_options(url); }, 1u << 20);
+  int fd = rig.front.connect();
   const std::size_t n = 128u << 20;
-  up.hold(true);
+  rig.up.hold(true);
   send_text(fd, "POST /pets HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
                     std::to_string(n) + "\r\n\r\n");
   Uploader u(fd, n, false);
@@ -747,29 +722,26 @@ TEST(ProxyStreaming, AnUpstreamThatDoesNotReadStallsTheUploader) {
   std::this_thread::sleep_for(300ms);
   EXPECT_EQ(u.taken.load(), stalled) << "the proxy went on taking the upload while the upstream read nothing";
   EXPECT_LT(stalled, n / 2);
-  up.hold(false);
+  rig.up.hold(false);
   Reader rd(fd);
   EXPECT_EQ(rd.read().status, 201);
-  EXPECT_EQ(up.received(), n);
-  EXPECT_TRUE(up.received_ok());
+  EXPECT_EQ(rig.up.received(), n);
+  EXPECT_TRUE(rig.up.received_ok());
   ::close(fd);
 }
 
 TEST(ProxyStreaming, AClientThatGoesAwayMidUploadCutsTheUpstreamUploadShort) {
-  auto doc = load_pets();
-  BigUpstream up;
-  proxy::Proxy px(*doc, upload_options(up.url()));
-  Front front(px.handler(), px.request_body_streaming(), /*max_body=*/1u << 20);
-  int fd = front.connect();
+  Rig rig([](const std::string& url) { return upload_options(url); }, 1u << 20);
+  int fd = rig.front.connect();
   send_text(fd, "POST /pets HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
                     std::to_string(64u << 20) + "\r\n\r\n");
   { Uploader u(fd, 64u << 20, false, /*stop_after=*/4u << 20); }
   ::close(fd);
   auto until = std::chrono::steady_clock::now() + 5s;
-  while (up.cut_uploads() == 0 && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(10ms);
-  EXPECT_EQ(up.cut_uploads(), 1);  // the upstream saw its connection close before the body's end
-  EXPECT_LT(up.received(), 64u << 20);
-  int fd2 = front.connect();
+  while (rig.up.cut_uploads() == 0 && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(rig.up.cut_uploads(), 1);  // the upstream saw its connection close before the body's end
+  EXPECT_LT(rig.up.received(), 64u << 20);
+  int fd2 = rig.front.connect();
   send_text(fd2, "GET /pets/5 HTTP/1.1\r\nHost: x\r\n\r\n");
   Reader rd2(fd2);
   EXPECT_EQ(rd2.read().status, 200);
@@ -777,16 +749,13 @@ TEST(ProxyStreaming, AClientThatGoesAwayMidUploadCutsTheUpstreamUploadShort) {
 }
 
 TEST(ProxyStreaming, AValidatedUploadIsHeldWholeAndItsLimitHolds) {
-  auto doc = load_pets();
-  BigUpstream up;
-  proxy::Proxy px(*doc, upload_options(up.url(), /*validate_requests=*/true));
-  EXPECT_FALSE(px.request_body_streaming());  // the validator reads the body: nothing streams
-  Front front(px.handler(), px.request_body_streaming(), /*max_body=*/1u << 20);
-  int fd = front.connect();
+  Rig rig([](const std::string& url) { return upload_options(url, /*validate_requests=*/true); }, 1u << 20);
+  EXPECT_FALSE(rig.px.request_body_streaming());  // the validator reads the body: nothing streams
+  int fd = rig.front.connect();
   send_text(fd, "POST /pets HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
                     std::to_string(4u << 20) + "\r\n\r\n");
   Reader rd(fd);
   EXPECT_EQ(rd.read().status, 413);
-  EXPECT_EQ(up.requests(), 0);
+  EXPECT_EQ(rig.up.requests(), 0);
   ::close(fd);
 }
