@@ -257,17 +257,17 @@ struct Proxy::Impl {
       cr.body.assign(req.body());
     cr.timeout = opts.upstream_timeout;
     const bool head = req.method() == http::Method::HEAD;
-    // What a response violation is recorded under (the request's views die with this call).
-    std::string method(req.method_name()), target(req.target());
     http::Deferred d = res.defer();
     counters.forwarded.fetch_add(1, std::memory_order_relaxed);
     if (local_t && !check_response) {
-      auto x = std::make_shared<Streamed>(*this, std::move(d), op, noted, head, std::move(method), std::move(target));
+      auto x = std::make_shared<Streamed>(*this, std::move(d), noted, head);
       x->request = std::move(cr);
       x->stream = true;
       local_t->async_send(origin, std::move(x));
       return;
     }
+    // What a response violation is recorded under (the request's views die with this call).
+    std::string method(req.method_name()), target(req.target());
     if (local_t) {
       // The callback runs on this thread, the connection's: answer straight from it.
       local_t->async_send(origin, std::move(cr),
@@ -369,15 +369,12 @@ struct Proxy::Impl {
   struct Streamed final : http::Exchange {
     Impl& proxy;
     http::Deferred d;
-    const spec::Operation* op;
     std::size_t noted;
     bool head;
-    std::string method, target;
     bool started = false;  // the head went to the client
 
-    Streamed(Impl& p, http::Deferred deferred, const spec::Operation* o, std::size_t n, bool h, std::string m,
-             std::string t)
-        : proxy(p), d(std::move(deferred)), op(o), noted(n), head(h), method(std::move(m)), target(std::move(t)) {}
+    Streamed(Impl& p, http::Deferred deferred, std::size_t n, bool h)
+        : proxy(p), d(std::move(deferred)), noted(n), head(h) {}
 
     void on_head(http::ClientResponse& h) override {
       if (!d.open()) return cancel();  // the client went away while the upstream thought
@@ -397,8 +394,10 @@ struct Proxy::Impl {
     void complete(http::TransportError err, http::ClientResponse r) override {
       if (!started) {
         // No head came (refused, timed out, cancelled before it): answered as any failure.
+        // Nothing is validated, so no operation or target is recorded.
         if (!d.open()) return d.abort();
-        return proxy.answer(d, op, noted, head, false, method, target, err, r);
+        static const std::string none;
+        return proxy.answer(d, nullptr, noted, head, false, none, none, err, r);
       }
       if (err) {
         if (err.kind != http::TransportError::Kind::cancelled)
