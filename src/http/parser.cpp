@@ -594,7 +594,7 @@ void Parser::release_piece() noexcept {
     streamed_ = true;
     request_.mutable_headers().clear();
     reason_ = {};
-    request_.set_method("GET");
+    request_.set_method(to_string(request_.method()));  // the method stays, its name not a view
     request_.set_target("/");
   }
   request_.set_body({});
