@@ -6,6 +6,7 @@
 #include <oasis/schema/format.hpp>
 #include <oasis/schema/schema.hpp>
 
+#include "char_run.hpp"
 #include "json_util.hpp"
 
 #include <boost/unordered/unordered_flat_map.hpp>
@@ -150,6 +151,13 @@ class Schema {
   std::size_t min_length = 0, max_length = detail::kNoLimit;
   std::unique_ptr<RE2> pattern;  // null when absent or rejected by RE2
   std::string pattern_source;
+  std::optional<detail::CharRun> pattern_run;  // set when `pattern` is one class repeated (char_run.hpp)
+
+  // Whether a string matches `pattern` (true when there is none).
+  bool pattern_matches(std::string_view str) const {
+    if (pattern_run) return pattern_run->matches(str);
+    return !pattern || RE2::PartialMatch(re2::StringPiece(str.data(), str.size()), *pattern);
+  }
 
   // arrays
   std::vector<SchemaRef>& prefix_items = info.prefix_items;

@@ -297,9 +297,10 @@ void Compiler::Impl::fill_string(Schema& n, const boost::json::object& o) {
     RE2::Options ro;
     ro.set_log_errors(false);
     auto re = std::make_unique<RE2>(ecma_to_re2(n.pattern_source), ro);
-    if (re->ok())
+    if (re->ok()) {
       n.pattern = std::move(re);
-    else
+      n.pattern_run = detail::char_run_of(n.pattern_source);
+    } else
       note(at + "/pattern", "pattern '" + n.pattern_source + "' is not supported by RE2 (" +
                                 re->error() + "); it accepts everything");
   }

@@ -380,7 +380,7 @@ bool check_string(SchemaRef s, std::string_view str, Ctx& c) {
       });
     }
   }
-  if (s->pattern && !RE2::PartialMatch(re2::StringPiece(str.data(), str.size()), *s->pattern)) {
+  if (!s->pattern_matches(str)) {
     ok = false;
     report(c, s, "pattern", [&] { return quoted(str) + " does not match the pattern " + quoted(s->pattern_source); });
   }

@@ -370,7 +370,7 @@ struct Checker {
   }
 
   [[gnu::noinline]] bool string_rest(SchemaRef s, std::uint32_t has, const Scalar& v) const {
-    if (s->pattern && !RE2::PartialMatch(re2::StringPiece(v.str.data(), v.str.size()), *s->pattern)) return false;
+    if (!s->pattern_matches(v.str)) return false;
     if ((has & has_format) && is_string_format(s->format) && !check_format(s->format, v.str)) return false;
     return true;
   }
