@@ -115,7 +115,9 @@ oasis::cli::Run setup(CLI::App& sub) {
     in.content_type = content_type;
     in.body = body;
     in.has_body = has_body;
-    RequestValidation v = validate_request(op, in);
+    RequestOptions ro;
+    ro.keep = keep_none;  // only the verdict is printed
+    RequestValidation v = validate_request(op, in, ro);
     std::string who = op.method_name + " " + op.path + (op.operation_id.empty() ? "" : " (" + op.operation_id + ")");
     if (o->json) {
       if (v.ok())

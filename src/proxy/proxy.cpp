@@ -228,7 +228,9 @@ struct Proxy::Impl {
       in.has_body =
           !req.body().empty() || req.headers().has(http::KnownField::content_length) ||
           req.headers().has(http::KnownField::transfer_encoding);
-      auto v = spec::validate_request(*op, in);
+      spec::RequestOptions ro;
+      ro.keep = spec::keep_none;  // only the verdict is needed
+      auto v = spec::validate_request(*op, in, ro);
       if (!v.ok()) {
         log.record(names[op->index], req.method_name(), req.target(), Direction::request, v.violations);
         if (!reporting()) {

@@ -305,7 +305,11 @@ json::value deserialize_simple_value(const Parameter& p, std::string_view raw) {
       return object_from_list(split(value_of(items[0]), ','), p.schema, false, false);
     }
     default: {  // simple
-      if (shape == Shape::primitive) return coerce_scalar(decode(raw), p.schema);
+      if (shape == Shape::primitive) {
+        // the common case, an id or a name: no copy of the text unless it has escapes to decode
+        if (!path || raw.find('%') == std::string_view::npos) return coerce_scalar(raw, p.schema);
+        return coerce_scalar(percent_decode(raw), p.schema);
+      }
       auto parts = split(raw, ',');
       if (shape == Shape::array) {
         if (raw.empty()) return json::array();
@@ -631,6 +635,37 @@ std::string header_value(std::span<const http::Field> headers, std::string_view 
   return out;
 }
 
+// A parameter's value as the request gives it, deserialised by its style; `present` says
+// whether the request gives it at all.
+json::value parameter_value(const Parameter& p, const RequestInput& in, const std::vector<Pair>& pairs,
+                            const std::vector<std::pair<std::string_view, std::string_view>>& cookies, bool& present) {
+  switch (p.in) {
+    case ParameterIn::path:
+      for (const auto& pp : in.path_params)
+        if (pp.name == p.name) {
+          present = true;
+          return deserialize_simple_value(p, pp.value);
+        }
+      return {};
+    case ParameterIn::query: return query_value(p, pairs, present);
+    case ParameterIn::header: {
+      std::string raw = header_value(in.headers, p.name, present);
+      if (present) return deserialize_simple_value(p, raw);
+      return {};
+    }
+    case ParameterIn::cookie:
+      for (const auto& [n, val] : cookies)
+        if (n == p.name) {
+          Parameter simple = p;
+          simple.style = Style::simple;  // form style in a cookie: "a,b" for arrays, same split
+          present = true;
+          return deserialize_simple_value(simple, percent_decode(val));
+        }
+      return {};
+  }
+  return {};
+}
+
 }  // namespace
 
 RequestValidation validate_request(const Operation& op, const RequestInput& in, const RequestOptions& opts) {
@@ -647,35 +682,9 @@ RequestValidation validate_request(const Operation& op, const RequestInput& in, 
       }
 
   for (const Parameter& p : op.parameters) {
-    json::value v;
     bool present = false;
+    json::value v = parameter_value(p, in, pairs, cookies, present);
     std::string_view loc = to_string(p.in);
-    switch (p.in) {
-      case ParameterIn::path:
-        for (const auto& pp : in.path_params)
-          if (pp.name == p.name) {
-            v = deserialize_simple_value(p, pp.value);
-            present = true;
-            break;
-          }
-        break;
-      case ParameterIn::query: v = query_value(p, pairs, present); break;
-      case ParameterIn::header: {
-        std::string raw = header_value(in.headers, p.name, present);
-        if (present) v = deserialize_simple_value(p, raw);
-        break;
-      }
-      case ParameterIn::cookie:
-        for (const auto& [n, val] : cookies)
-          if (n == p.name) {
-            Parameter simple = p;
-            simple.style = Style::simple;  // form style in a cookie: "a,b" for arrays, same split
-            v = deserialize_simple_value(simple, percent_decode(val));
-            present = true;
-            break;
-          }
-        break;
-    }
     if (!present) {
       if (p.required)
         add_violation(rv.violations, pointer_for(loc, p.name), "required",
@@ -687,6 +696,11 @@ RequestValidation validate_request(const Operation& op, const RequestInput& in, 
     if (!empty_allowed && p.schema && rv.violations.size() < opts.max_violations &&
         !schema::is_valid(p.schema, v, schema::Direction::request))
       check(p.schema, v, pointer_for(loc, p.name), schema::Direction::request, opts.max_violations, rv.violations, rv.truncated);
+    const std::uint8_t bit = p.in == ParameterIn::path     ? keep_path
+                             : p.in == ParameterIn::query  ? keep_query
+                             : p.in == ParameterIn::header ? keep_header
+                                                           : keep_cookie;
+    if (!(opts.keep & bit)) continue;
     json::object* dest = p.in == ParameterIn::path     ? &rv.path
                          : p.in == ParameterIn::query  ? &rv.query
                          : p.in == ParameterIn::header ? &rv.header

@@ -126,7 +126,7 @@ struct SpecRequest : ::testing::Test {
 
   // Routes and validates; keeps the strings alive in the fixture.
   RequestValidation run(Method m, std::string path, std::string query = {}, std::vector<Field> headers = {},
-                        std::string content_type = {}, std::string body = {}) {
+                        std::string content_type = {}, std::string body = {}, std::uint8_t keep = keep_all) {
     path_ = std::move(path);
     query_ = std::move(query);
     headers_ = std::move(headers);
@@ -141,7 +141,9 @@ struct SpecRequest : ::testing::Test {
     in.headers = headers_;
     in.content_type = ct_;
     in.body = body_;
-    return validate_request(*match_.operation, in);
+    RequestOptions ro;
+    ro.keep = keep;
+    return validate_request(*match_.operation, in, ro);
   }
   static std::string pointers(const RequestValidation& v) {
     std::string s;
@@ -168,6 +170,42 @@ TEST_F(SpecRequest, PathIntegerIsCoercedAndChecked) {
   EXPECT_EQ(bad.path.at("id"), json::value("abc"));  // not coercible: stays a string
   auto low = run(Method::GET, "/items/0", "", kId);
   EXPECT_EQ(low.violations.at(0).instance_pointer, "/path/id");
+}
+
+TEST_F(SpecRequest, PercentEncodedPathScalarIsDecodedBeforeCoercion) {
+  auto v = run(Method::GET, "/items/%34%32", "", kId);
+  EXPECT_TRUE(v.ok()) << pointers(v);
+  EXPECT_EQ(v.path.at("id"), json::value(42));
+  auto bad = run(Method::GET, "/items/4%20", "", kId);
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.path.at("id"), json::value("4 "));
+}
+
+// The mask says which values are kept; every parameter is checked whatever it says.
+TEST_F(SpecRequest, KeepMaskChoosesTheValuesKeptNotTheChecks) {
+  const std::vector<Field> good{{"X-Request-Id", "123e4567-e89b-12d3-a456-426614174000"},
+                                {"X-Counts", "1,2"},
+                                {"Cookie", "session=abcdef"}};
+  auto only_query = run(Method::GET, "/items/7", "limit=3", good, {}, {}, keep_query);
+  EXPECT_TRUE(only_query.ok()) << pointers(only_query);
+  EXPECT_EQ(only_query.query.at("limit"), json::value(3));
+  EXPECT_TRUE(only_query.path.empty());
+  EXPECT_TRUE(only_query.header.empty());
+  EXPECT_TRUE(only_query.cookie.empty());
+
+  auto path_and_cookie = run(Method::GET, "/items/7", "limit=3", good, {}, {}, keep_path | keep_cookie);
+  EXPECT_EQ(path_and_cookie.path.at("id"), json::value(7));
+  EXPECT_EQ(path_and_cookie.cookie.at("session"), json::value("abcdef"));
+  EXPECT_TRUE(path_and_cookie.query.empty());
+  EXPECT_TRUE(path_and_cookie.header.empty());
+
+  const std::vector<Field> bad{{"X-Request-Id", "not-a-uuid"}, {"X-Counts", "1,x"}, {"Cookie", "session=ab"}};
+  auto all = run(Method::GET, "/items/0", "limit=1000", bad);
+  auto none = run(Method::GET, "/items/0", "limit=1000", bad, {}, {}, keep_none);
+  EXPECT_EQ(none.status, 400);
+  EXPECT_EQ(pointers(none), pointers(all));
+  EXPECT_EQ(none.violations.size(), 5u) << pointers(none);
+  EXPECT_TRUE(none.path.empty() && none.query.empty() && none.header.empty() && none.cookie.empty());
 }
 
 TEST_F(SpecRequest, QueryFormScalarsAndExplodedArray) {

@@ -19,6 +19,7 @@
 #include <boost/json/value.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
@@ -38,9 +39,16 @@ struct RequestInput {
   bool has_body = false;
 };
 
+// The locations whose parameter values RequestValidation keeps (a bit mask). Every parameter
+// is checked either way; a caller that needs only the verdict, or only some of the values, is
+// spared building an object of the rest.
+inline constexpr std::uint8_t keep_none = 0, keep_path = 1, keep_query = 2, keep_header = 4, keep_cookie = 8,
+                              keep_all = 15;
+
 struct RequestOptions {
   std::size_t max_body_depth = 64;    // JSON nesting beyond this: 400
   std::size_t max_violations = 100;
+  std::uint8_t keep = keep_all;       // which of RequestValidation's path, query, header, cookie to fill
 };
 
 struct RequestValidation {
