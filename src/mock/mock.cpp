@@ -526,8 +526,7 @@ struct Mock::Impl {
 
   void item_headers(const Item& item, http::Response& res) const {
     res.header("ETag", item.etag);
-    char date[32];
-    res.header("Last-Modified", std::string_view(date, http::format_http_date(item.modified, date, sizeof date)));
+    res.header("Last-Modified", item.last_modified);
   }
   // Whether a stored item is valid as the body `s` describes; remembered in the item.
   static bool conforms(const Item& item, const schema::Schema* s) {
@@ -822,7 +821,9 @@ void Mock::Impl::serve(const http::Request& req, http::Response& res, const spec
   in.headers = {req.headers().begin(), req.headers().end()};
   in.body = req.body();
   in.has_body = !req.body().empty() || req.headers().has("Content-Length") || req.headers().has("Transfer-Encoding");
-  auto v = spec::validate_request(op, in);
+  spec::RequestOptions ro;
+  ro.keep = spec::keep_query;  // list() reads the query's values; the rest are only checked
+  auto v = spec::validate_request(op, in, ro);
   if (!v.ok()) {
     if (recorder.ring()) {
       json::array list;

@@ -2,6 +2,8 @@
 // written by one commit thread that groups the writes queued meanwhile into one transaction.
 #include <oasis/mock/store.hpp>
 
+#include <oasis/http/date.hpp>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/unordered/unordered_flat_map.hpp>
@@ -20,6 +22,14 @@
 #include <thread>
 
 namespace oasis::mock {
+
+namespace {
+// When an item was written, as a number and as the Last-Modified text reads answer with.
+void stamp(Item& item, std::time_t t) {
+  item.modified = t;
+  item.last_modified = http::format_http_date(t);
+}
+}  // namespace
 
 std::string_view parent_path(std::string_view path) noexcept {
   auto slash = path.rfind('/');
@@ -274,7 +284,7 @@ Store::Store(const std::string& path) : impl_(std::make_unique<Impl>()) {
       item->value = boost::json::parse(item->body, ec);
       if (ec) throw StoreError("state file: item " + item->path + " is not valid JSON");
       item->etag = reinterpret_cast<const char*>(sqlite3_column_text(q.s, 3));
-      item->modified = static_cast<std::time_t>(sqlite3_column_int64(q.s, 4));
+      stamp(*item, static_cast<std::time_t>(sqlite3_column_int64(q.s, 4)));
       im.next_seq = std::max(im.next_seq, item->seq + 1);
       // ETags after a restart must not repeat ones handed out before it.
       im.version = std::max<std::uint64_t>(im.version, etag_version(item->etag));
@@ -357,7 +367,7 @@ std::shared_ptr<const Item> Store::put_pending(std::string_view path, boost::jso
   item->path.assign(path.data(), path.size());
   item->body = boost::json::serialize(value);  // outside the lock: the costly part of a write
   item->value = std::move(value);
-  item->modified = std::time(nullptr);
+  stamp(*item, std::time(nullptr));
   std::unique_lock lock(im.mu);
   im.refuse_if_broken();
   auto old = im.items.find(path);
@@ -435,7 +445,7 @@ void Store::import_all(const boost::json::object& state) {
     item->path = std::string(key);
     item->seq = fresh.size() + 1;
     item->etag = Impl::make_etag(item->seq, ver);
-    item->modified = now;
+    stamp(*item, now);
     item->value = value;
     item->body = boost::json::serialize(value);
     fresh.push_back(std::move(item));

@@ -37,6 +37,7 @@ struct Item {
   boost::json::value value;   // what was stored
   std::string etag;           // strong, quoted: "\"3-1a2b\""
   std::time_t modified = 0;   // seconds since the epoch
+  std::string last_modified;  // `modified` as an HTTP-date, formatted once when stored
   std::uint64_t seq = 0;      // creation order
   std::string body;           // `value` serialised once, when stored: what reads answer with
   // The last response schema `value` was found valid against. An item never changes once
