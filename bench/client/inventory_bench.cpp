@@ -1,6 +1,7 @@
 // bench/client/inventory_bench — the oasis client side of bench/client/run.
 //
 //   inventory_bench URL --mode seq|pool|pipe [--connections N] [--depth D] [--inventories K] [--warmup W]
+//                   [--min-ms M]
 //       an oVirt-style inventory against `oasis mock bench/client/pve-small.yaml`: list the VMs of
 //       node pve, then GET each VM and its config, status/current, snapshot and firewall/options
 //       (5 per VM, 501 GETs for 100 VMs). Every answer is parsed as JSON and checked to name its VM.
@@ -10,6 +11,8 @@
 //       with --gather all once all have arrived (when_all). --parse-on-arrival sets
 //       ClientOptions::parse_json_on_arrival: answers are parsed on the transport's thread as
 //       they come, as the undici and aiohttp inventories parse each answer in its own task.
+//       --min-ms: timed inventories go on past K until M ms have passed, so that a fast variant
+//       is sampled over as long a stretch of the machine's time as a slow one.
 //   inventory_bench URL --mode flood --requests N [--batch B] [--connections N] [--depth D] [--path P]
 //       N GETs of P, B in flight at a time (async + when_all per batch), bodies kept but not parsed.
 //   inventory_bench URL --mode raw ...   the same flood on http::Transport alone (no Client, no
@@ -54,6 +57,7 @@ struct Args {
   std::size_t depth = 16;
   int inventories = 5;
   int warmup = 2;
+  double min_ms = 0;
   std::string node = "pve";
   long requests = 100000;
   std::size_t batch = 256;
@@ -75,6 +79,7 @@ Args parse(int argc, char** argv) {
     else if (k == "--depth") a.depth = std::stoul(next());
     else if (k == "--inventories") a.inventories = std::stoi(next());
     else if (k == "--warmup") a.warmup = std::stoi(next());
+    else if (k == "--min-ms") a.min_ms = std::stod(next());
     else if (k == "--node") a.node = next();
     else if (k == "--requests") a.requests = std::stol(next());
     else if (k == "--batch") a.batch = std::stoul(next());
@@ -234,7 +239,10 @@ int main(int argc, char** argv) try {
     json::array times;
     std::size_t requests = 0;
     const double c0 = cpu_seconds();
-    for (int i = 0; i < a.inventories; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < a.inventories ||
+                    std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() < a.min_ms;
+         ++i) {
       const auto t0 = std::chrono::steady_clock::now();
       requests += inventory(api, a);
       times.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
