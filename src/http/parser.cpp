@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstring>
 
 namespace oasis::http {
@@ -58,7 +59,9 @@ constexpr std::array<std::uint8_t, 256> kPlain = plain_classes();
 inline std::uint8_t plain_class(char c) noexcept { return kPlain[static_cast<unsigned char>(c)]; }
 
 // Past the field-value or reason text starting at p: eight bytes at a time while none is a
-// control or above '~' (HTAB, the one control allowed, takes the byte loop).
+// control or above '~', then straight to the first that is (the lowest flagged byte of a word
+// is exact: the borrows and carries of these tests only flag bytes above one that is flagged);
+// HTAB, the one control allowed, goes on in the byte loop.
 inline const char* skip_text(const char* p, const char* end) noexcept {
   constexpr std::uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
   while (end - p >= 8) {
@@ -66,10 +69,22 @@ inline const char* skip_text(const char* p, const char* end) noexcept {
     std::memcpy(&w, p, 8);
     const std::uint64_t below_space = (w - ones * 0x20) & ~w & highs;
     const std::uint64_t above_tilde = ((w + ones * (127 - 0x7e)) | w) & highs;
-    if (below_space | above_tilde) break;
+    if (const std::uint64_t flagged = below_space | above_tilde) {
+      if constexpr (std::endian::native == std::endian::little) p += std::countr_zero(flagged) >> 3;
+      break;
+    }
     p += 8;
   }
   while (p < end && (plain_class(*p) & kText)) ++p;
+  return p;
+}
+
+// Past the bytes of class `k` starting at p (a field name's token characters, a target's), four
+// bytes to a test.
+template <std::uint8_t k>
+inline const char* skip_class(const char* p, const char* end) noexcept {
+  while (end - p >= 4 && (plain_class(p[0]) & plain_class(p[1]) & plain_class(p[2]) & plain_class(p[3]) & k)) p += 4;
+  while (p < end && (plain_class(*p) & k)) ++p;
   return p;
 }
 
@@ -366,7 +381,7 @@ bool Parser::parse_plain() {
       return false;
     if (end - p < 2 || p[0] != ' ' || p[1] != '/') return false;
     const char* t = ++p;
-    while (p < end && (plain_class(*p) & kTarget)) ++p;
+    p = skip_class<kTarget>(p, end);
     target = {t, static_cast<std::size_t>(p - t)};
     if (target.size() > limits_.max_request_line) return false;
     // " HTTP/1.1" CRLF
@@ -410,7 +425,7 @@ bool Parser::parse_plain() {
       break;
     }
     const char* n = p;
-    while (p < end && (plain_class(*p) & kTchar)) ++p;
+    p = skip_class<kTchar>(p, end);
     if (p == n || p == end || *p != ':') return defer();  // also obs-fold, space before the colon
     const std::string_view name(n, static_cast<std::size_t>(p - n));
     ++p;
