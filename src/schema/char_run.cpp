@@ -1,8 +1,9 @@
-// src/schema/char_run.cpp — recognising "^<class><quantifier>$" patterns (see char_run.hpp).
+// src/schema/char_run.cpp — recognising "^<class><count>...$" patterns, one count varying (see char_run.hpp).
 #include "char_run.hpp"
 
 #include <charconv>
 #include <cstdint>
+#include <memory>
 
 namespace oasis::schema::detail {
 
@@ -11,12 +12,12 @@ namespace {
 constexpr std::size_t kUnbounded = SIZE_MAX;
 constexpr std::size_t kMaxRepeat = 1000;  // RE2 refuses larger counts; so do we
 
-void add(CharRun& r, unsigned char c) { r.set[c >> 6] |= std::uint64_t{1} << (c & 63); }
-void add_range(CharRun& r, unsigned char lo, unsigned char hi) {
+void add(CharRun::Atom& r, unsigned char c) { r.set[c >> 6] |= std::uint64_t{1} << (c & 63); }
+void add_range(CharRun::Atom& r, unsigned char lo, unsigned char hi) {
   for (unsigned c = lo; c <= hi; ++c) add(r, static_cast<unsigned char>(c));
 }
-void add_digits(CharRun& r) { add_range(r, '0', '9'); }
-void add_word(CharRun& r) {
+void add_digits(CharRun::Atom& r) { add_range(r, '0', '9'); }
+void add_word(CharRun::Atom& r) {
   add_range(r, 'a', 'z');
   add_range(r, 'A', 'Z');
   add_digits(r);
@@ -30,7 +31,7 @@ bool plain(char c) { return c >= ' ' && c <= '~'; }  // printable ASCII
 
 // One member of a class at p[i]: a literal byte (returned) or a shorthand (\d, \w: added, and
 // -1 returned). -2: not something we take.
-int member(std::string_view p, std::size_t& i, CharRun& r) {
+int member(std::string_view p, std::size_t& i, CharRun::Atom& r) {
   char c = p[i];
   if (c == '\\') {
     if (i + 1 >= p.size()) return -2;
@@ -46,7 +47,7 @@ int member(std::string_view p, std::size_t& i, CharRun& r) {
   return static_cast<unsigned char>(c);
 }
 
-bool parse_class(std::string_view p, std::size_t& i, CharRun& r) {
+bool parse_class(std::string_view p, std::size_t& i, CharRun::Atom& r) {
   // p[i] == '['
   ++i;
   if (i < p.size() && p[i] == '^') return false;  // negated: bytes past ASCII would match
@@ -81,53 +82,93 @@ bool parse_count(std::string_view p, std::size_t& i, std::size_t& out) {
   return true;
 }
 
-}  // namespace
-
-std::optional<CharRun> char_run_of(std::string_view p) {
-  if (p.size() < 3 || p.front() != '^' || p.back() != '$') return std::nullopt;
-  if (p.size() >= 2 && p[p.size() - 2] == '\\') return std::nullopt;  // "\$" is a literal dollar
-  p = p.substr(1, p.size() - 2);
-  CharRun r;
-  std::size_t i = 0;
-  if (p[0] == '[') {
-    if (!parse_class(p, i, r)) return std::nullopt;
-  } else if (p[0] == '\\' && p.size() >= 2 && (p[1] == 'd' || p[1] == 'w')) {
-    p[1] == 'd' ? add_digits(r) : add_word(r);
-    i = 2;
-  } else {
-    return std::nullopt;
-  }
-  // the quantifier, then nothing
-  if (i == p.size()) {
-    r.min = r.max = 1;
-  } else if (p[i] == '+' || p[i] == '*') {
-    r.min = p[i] == '+' ? 1 : 0;
-    r.max = kUnbounded;
+// The quantifier at p[i], if any, into a.min and a.max (none: exactly once).
+bool parse_quantifier(std::string_view p, std::size_t& i, CharRun::Atom& a) {
+  a.min = a.max = 1;
+  if (i == p.size()) return true;
+  if (p[i] == '+' || p[i] == '*') {
+    a.min = p[i] == '+' ? 1 : 0;
+    a.max = kUnbounded;
     ++i;
   } else if (p[i] == '?') {
-    r.min = 0;
-    r.max = 1;
+    a.min = 0;
     ++i;
   } else if (p[i] == '{') {
     ++i;
-    if (!parse_count(p, i, r.min)) return std::nullopt;
+    if (!parse_count(p, i, a.min)) return false;
     if (i < p.size() && p[i] == '}') {
-      r.max = r.min;
+      a.max = a.min;
     } else if (i < p.size() && p[i] == ',') {
       ++i;
       if (i < p.size() && p[i] == '}')
-        r.max = kUnbounded;
-      else if (!parse_count(p, i, r.max) || r.max < r.min)
-        return std::nullopt;
+        a.max = kUnbounded;
+      else if (!parse_count(p, i, a.max) || a.max < a.min)
+        return false;
     } else {
-      return std::nullopt;
+      return false;
     }
-    if (i >= p.size() || p[i] != '}') return std::nullopt;
+    if (i >= p.size() || p[i] != '}') return false;
     ++i;
-  } else {
-    return std::nullopt;
   }
-  if (i != p.size()) return std::nullopt;  // a lazy '?', a second atom, an alternation…
+  // a lazy or possessive marker right after: left to RE2
+  return i == p.size() || (p[i] != '?' && p[i] != '+' && p[i] != '*' && p[i] != '{');
+}
+
+// Characters that mean something outside a class; any other printable one stands for itself.
+bool meta(char c) {
+  switch (c) {
+    case '.': case '^': case '$': case '|': case '?': case '*': case '+': case '(': case ')': case '[': case ']':
+    case '{': case '}': case '\\': return true;
+    default: return false;
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<const CharRun> char_run_of(std::string_view p) {
+  if (p.size() < 3 || p.front() != '^' || p.back() != '$') return nullptr;
+  if (p[p.size() - 2] == '\\') return nullptr;  // "\$" is a literal dollar
+  p = p.substr(1, p.size() - 2);
+  // "^(?:...)$", as the Proxmox importer anchors a pattern
+  if (p.size() >= 4 && p.substr(0, 3) == "(?:" && p.back() == ')' && p[p.size() - 2] != '\\') p = p.substr(3, p.size() - 4);
+  if (p.empty()) return nullptr;
+  auto r = std::make_unique<CharRun>();
+  bool varies = false;
+  std::size_t i = 0;
+  while (i < p.size()) {
+    if (r->count == CharRun::kMaxAtoms) return nullptr;
+    CharRun::Atom& a = r->atoms[r->count++];
+    const char c = p[i];
+    if (c == '[') {
+      if (!parse_class(p, i, a)) return nullptr;
+    } else if (c == '\\') {
+      if (i + 1 >= p.size()) return nullptr;
+      const char e = p[i + 1];
+      if (e == 'd')
+        add_digits(a);
+      else if (e == 'w')
+        add_word(a);
+      else if (ascii_punct(e))
+        add(a, static_cast<unsigned char>(e));
+      else
+        return nullptr;  // \s, \b, \D, \n, \u…
+      i += 2;
+    } else if (plain(c) && !meta(c)) {
+      add(a, static_cast<unsigned char>(c));
+      ++i;
+    } else {
+      return nullptr;  // '.', an alternation, a group, …
+    }
+    if (!parse_quantifier(p, i, a)) return nullptr;
+    if (a.min != a.max) {
+      if (varies) return nullptr;  // two counts that vary: where the second starts is not known
+      varies = true;
+      r->varying = r->count - 1;
+    }
+  }
+  if (!varies) r->varying = r->count - 1;
+  for (std::size_t k = 0; k < r->count; ++k)
+    if (k != r->varying) r->fixed += r->atoms[k].min;
   return r;
 }
 

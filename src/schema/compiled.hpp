@@ -151,7 +151,7 @@ class Schema {
   std::size_t min_length = 0, max_length = detail::kNoLimit;
   std::unique_ptr<RE2> pattern;  // null when absent or rejected by RE2
   std::string pattern_source;
-  std::optional<detail::CharRun> pattern_run;  // set when `pattern` is one class repeated (char_run.hpp)
+  std::unique_ptr<const detail::CharRun> pattern_run;  // set when `pattern` is a run of classes (char_run.hpp)
 
   // Whether a string matches `pattern` (true when there is none).
   bool pattern_matches(std::string_view str) const {
