@@ -1,4 +1,5 @@
-// src/schema/char_run.cpp — recognising "^<class><count>...$" patterns, one count varying (see char_run.hpp).
+// src/schema/char_run.cpp — recognising "^<class><count>...$" patterns, one count varying, and an
+// optional group at the end (see char_run.hpp).
 #include "char_run.hpp"
 
 #include <charconv>
@@ -125,24 +126,20 @@ bool meta(char c) {
 
 }  // namespace
 
-std::unique_ptr<const CharRun> char_run_of(std::string_view p) {
-  if (p.size() < 3 || p.front() != '^' || p.back() != '$') return nullptr;
-  if (p[p.size() - 2] == '\\') return nullptr;  // "\$" is a literal dollar
-  p = p.substr(1, p.size() - 2);
-  // "^(?:...)$", as the Proxmox importer anchors a pattern
-  if (p.size() >= 4 && p.substr(0, 3) == "(?:" && p.back() == ')' && p[p.size() - 2] != '\\') p = p.substr(3, p.size() - 4);
-  if (p.empty()) return nullptr;
-  auto r = std::make_unique<CharRun>();
-  bool varies = false;
+namespace {
+
+// Appends the atoms of `p` to `r`. False at anything but classes, \d, \w, literal characters and
+// their quantifiers, or at a second count that varies.
+bool parse_atoms(std::string_view p, CharRun::Run& r, bool& varies) {
   std::size_t i = 0;
   while (i < p.size()) {
-    if (r->count == CharRun::kMaxAtoms) return nullptr;
-    CharRun::Atom& a = r->atoms[r->count++];
+    if (r.count == CharRun::Run::kMaxAtoms) return false;
+    CharRun::Atom& a = r.atoms[r.count++];
     const char c = p[i];
     if (c == '[') {
-      if (!parse_class(p, i, a)) return nullptr;
+      if (!parse_class(p, i, a)) return false;
     } else if (c == '\\') {
-      if (i + 1 >= p.size()) return nullptr;
+      if (i + 1 >= p.size()) return false;
       const char e = p[i + 1];
       if (e == 'd')
         add_digits(a);
@@ -151,24 +148,60 @@ std::unique_ptr<const CharRun> char_run_of(std::string_view p) {
       else if (ascii_punct(e))
         add(a, static_cast<unsigned char>(e));
       else
-        return nullptr;  // \s, \b, \D, \n, \u…
+        return false;  // \s, \b, \D, \n, \u…
       i += 2;
     } else if (plain(c) && !meta(c)) {
       add(a, static_cast<unsigned char>(c));
       ++i;
     } else {
-      return nullptr;  // '.', an alternation, a group, …
+      return false;  // '.', an alternation, a group, …
     }
-    if (!parse_quantifier(p, i, a)) return nullptr;
+    if (!parse_quantifier(p, i, a)) return false;
     if (a.min != a.max) {
-      if (varies) return nullptr;  // two counts that vary: where the second starts is not known
+      if (varies) return false;  // two counts that vary: where the second starts is not known
       varies = true;
-      r->varying = r->count - 1;
+      r.varying = r.count - 1;
     }
   }
-  if (!varies) r->varying = r->count - 1;
-  for (std::size_t k = 0; k < r->count; ++k)
-    if (k != r->varying) r->fixed += r->atoms[k].min;
+  return true;
+}
+
+void settle(CharRun::Run& r, bool varies) {
+  if (!varies) r.varying = r.count - 1;
+  r.fixed = 0;
+  for (std::size_t k = 0; k < r.count; ++k)
+    if (k != r.varying) r.fixed += r.atoms[k].min;
+}
+
+}  // namespace
+
+std::unique_ptr<const CharRun> char_run_of(std::string_view p) {
+  if (p.size() < 3 || p.front() != '^' || p.back() != '$') return nullptr;
+  if (p[p.size() - 2] == '\\') return nullptr;  // "\$" is a literal dollar
+  p = p.substr(1, p.size() - 2);
+  // "^(?:...)$", as the Proxmox importer anchors a pattern
+  if (p.size() >= 4 && p.substr(0, 3) == "(?:" && p.back() == ')' && p[p.size() - 2] != '\\') p = p.substr(3, p.size() - 4);
+  // an optional group at the end: "(?:...)?" holding atoms alone
+  std::string_view group;
+  if (p.size() >= 2 && p.substr(p.size() - 2) == ")?" && (p.size() < 3 || p[p.size() - 3] != '\\')) {
+    const std::size_t open = p.rfind("(?:");
+    if (open == std::string_view::npos) return nullptr;
+    group = p.substr(open + 3, p.size() - 2 - (open + 3));
+    p = p.substr(0, open);
+    if (group.empty()) return nullptr;
+  }
+  if (p.empty()) return nullptr;
+  auto r = std::make_unique<CharRun>();
+  bool varies = false;
+  if (!parse_atoms(p, r->runs[0], varies)) return nullptr;
+  if (!group.empty()) {
+    r->runs[1] = r->runs[0];
+    bool varies_too = varies;
+    if (!parse_atoms(group, r->runs[1], varies_too)) return nullptr;
+    settle(r->runs[1], varies_too);
+    r->alternatives = 2;
+  }
+  settle(r->runs[0], varies);
   return r;
 }
 

@@ -45,6 +45,8 @@ TEST(CharRun, AnswersAsRe2DoesOnEveryShortString) {
       "^ab?$", "^(?:\\d+)$", "^x-[a-z]+$", "^[0-9]{3}-[0-9]{0,2}$", "^\\.\\d$", "^a$", "^[a9]{2}[9a]{2}[a-z]?$",
       "^a?b$", "^[a-z][a-z0-9.-]*[a-z0-9]$", "^(?:[a-zA-Z][a-zA-Z0-9._-]*[a-zA-Z0-9])$", "^[0-9]{2}[a-f]*:[0-9]$",
       "^v[0-9]{1,2}\\.[0-9]$", "^[ab]{2}[9a]*[9a]{2}$", "^[a-z]+[0-9]$",
+      // an optional group at the end: a host name's label, as the Proxmox importer writes it
+      "^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)$", "^[a-z](?:[0-9]{2})?$", "^a(?:b*)?$", "^[ab]+(?:[9a])?$",
   };
   const auto in = inputs();
   std::size_t matched = 0;
@@ -69,7 +71,8 @@ TEST(CharRun, LeavesEveryOtherShapeToTheRegexEngine) {
                         "^[a-z]{1001}$", "^[a-z]{,3}$", "^[a-z]{2$", "^.+$", "^[a-z]+\\$", "^[\xc3\xa9]+$",
                         "^[a-z]+|x$", "^[\\D]+$", "^[\\n]+$", "^[a-z$", "^$", "^[a-z]{1}{2}$", "^a+b+$", "^a?b?$",
                         "^(a)$", "^[a-z]+[0-9]+$", "^(?:a|b)$", "^(?:a)(?:b)$", "^(?:a$", "^a.$", "^a\\sb$", "^(?:[a-z]+\\)$",
-                        "^[a-z]*?$", "^a{2}+$", "^abcdefghi$", "^(?:)$"}) {
+                        "^[a-z]*?$", "^a{2}+$", "^abcdefghi$", "^(?:)$", "^(?:a)?$", "^a(?:b)*$", "^a(?:b|c)?$",
+                        "^a(?:b(?:c)?)?$", "^a+(?:b+)?$", "^a(?:)?$", "^a(?:b)?c$", "^a(?:b\\)?$", "^a\\(?:b)?$"}) {
     EXPECT_FALSE(char_run_of(p)) << p;
   }
 }
@@ -81,9 +84,10 @@ TEST(CharRun, TakesIdentityEscapesOfPunctuationAsTheByte) {
   EXPECT_FALSE(run->matches("a\\b"));
   auto counted = char_run_of("^[0-9]{2,4}$");
   ASSERT_TRUE(counted);
-  ASSERT_EQ(counted->count, 1u);
-  EXPECT_EQ(counted->atoms[0].min, 2u);
-  EXPECT_EQ(counted->atoms[0].max, 4u);
+  ASSERT_EQ(counted->alternatives, 1u);
+  ASSERT_EQ(counted->runs[0].count, 1u);
+  EXPECT_EQ(counted->runs[0].atoms[0].min, 2u);
+  EXPECT_EQ(counted->runs[0].atoms[0].max, 4u);
 }
 
 // Through a compiled schema: the three validators give the run's answer and report the keyword.
