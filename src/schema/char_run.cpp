@@ -75,6 +75,8 @@ bool parse_class(std::string_view p, std::size_t& i, CharRun::Atom& r) {
 }
 
 bool parse_count(std::string_view p, std::size_t& i, std::size_t& out) {
+  // RE2 reads "{007}" as the literal text, not a count
+  if (i + 1 < p.size() && p[i] == '0' && p[i + 1] >= '0' && p[i + 1] <= '9') return false;
   std::size_t v = 0;
   auto [end, ec] = std::from_chars(p.data() + i, p.data() + p.size(), v);
   if (ec != std::errc{} || end == p.data() + i || v > kMaxRepeat) return false;

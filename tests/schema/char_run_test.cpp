@@ -47,6 +47,7 @@ TEST(CharRun, AnswersAsRe2DoesOnEveryShortString) {
       "^v[0-9]{1,2}\\.[0-9]$", "^[ab]{2}[9a]*[9a]{2}$", "^[a-z]+[0-9]$",
       // an optional group at the end: a host name's label, as the Proxmox importer writes it
       "^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)$", "^[a-z](?:[0-9]{2})?$", "^a(?:b*)?$", "^[ab]+(?:[9a])?$",
+      "^a{0}b$", "^[ab]{0,1}9$", "^9{1,10}[ab]{2}$",
   };
   const auto in = inputs();
   std::size_t matched = 0;
@@ -72,7 +73,7 @@ TEST(CharRun, LeavesEveryOtherShapeToTheRegexEngine) {
                         "^[a-z]+|x$", "^[\\D]+$", "^[\\n]+$", "^[a-z$", "^$", "^[a-z]{1}{2}$", "^a+b+$", "^a?b?$",
                         "^(a)$", "^[a-z]+[0-9]+$", "^(?:a|b)$", "^(?:a)(?:b)$", "^(?:a$", "^a.$", "^a\\sb$", "^(?:[a-z]+\\)$",
                         "^[a-z]*?$", "^a{2}+$", "^abcdefghi$", "^(?:)$", "^(?:a)?$", "^a(?:b)*$", "^a(?:b|c)?$",
-                        "^a(?:b(?:c)?)?$", "^a+(?:b+)?$", "^a(?:)?$", "^a(?:b)?c$", "^a(?:b\\)?$", "^a\\(?:b)?$"}) {
+                        "^a(?:b(?:c)?)?$", "^a+(?:b+)?$", "^a(?:)?$", "^a(?:b)?c$", "^a(?:b\\)?$", "^a\\(?:b)?$", "^a{01}$", "^a{1,02}$"}) {
     EXPECT_FALSE(char_run_of(p)) << p;
   }
 }
