@@ -32,7 +32,7 @@ struct PropertyEntry {
   SchemaRef schema = nullptr;
   // Settled at load for the text validator: `name":` as the name stands in JSON text when it is
   // printable ASCII without '"' or '\\' (then its bytes are its own spelling); else empty.
-  std::string text_key;
+  std::string text_key{};
   // text_key again, zero-padded to 16 bytes, and its length when it fits there (else 0): the
   // tokenizer compares it with the text in one 16-byte step.
   char text_key16[16] = {};

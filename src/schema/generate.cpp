@@ -64,7 +64,7 @@ struct Gen {
   // value whose subtree weighs more is checked (where the validator could run out of steps).
   std::size_t weight = 0;
   // oneOf/anyOf parts → the branch being generated for them, innermost last
-  std::vector<std::pair<SchemaRef, SchemaRef>> chosen;
+  std::vector<std::pair<SchemaRef, SchemaRef>> chosen{};
 
   bool valid_all(const std::vector<SchemaRef>& parts, const boost::json::value& v) const {
     for (SchemaRef p : parts)
