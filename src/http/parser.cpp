@@ -309,6 +309,13 @@ Parser::Status Parser::fail(int status, std::string_view reason) {
   return Status::error;
 }
 
+void Parser::stream_body(bool on) {
+  stream_ = on;
+  if (!on && headers_done_ && !error_status_ && declared_length_ > 0 &&
+      static_cast<std::uint64_t>(declared_length_) > limits_.max_body)
+    fail(413, "declared body larger than the limit");
+}
+
 Parser::Status Parser::parse() {
   if (error_status_) return Status::error;
   if (stream_) {
@@ -485,6 +492,7 @@ bool Parser::parse_plain() {
   if (!persistent) return defer();
 
   const auto body_len = static_cast<std::size_t>(length);
+  declared_length_ = static_cast<std::int64_t>(length);
   in_message_ = headers_done_ = true;
   fields_ = &request_.mutable_trailers();
   host_count_ = static_cast<std::uint16_t>(hosts);
@@ -543,6 +551,11 @@ int Parser::check_headers() {
     if (p.http_minor == 0 && has_te_) return refuse(400, "Transfer-Encoding in an HTTP/1.0 request");
   }
   body_chunked_ = (p.flags & F_CHUNKED) != 0;
+  declared_length_ = body_chunked_                      ? -1
+                     : (p.flags & F_CONTENT_LENGTH) != 0 ? static_cast<std::int64_t>(p.content_length)
+                                                         : 0;
+  // Known with the head (a handler that reads the body itself answers before its end).
+  request_.set_keep_alive(llhttp_should_keep_alive(&p) != 0);
   // llhttp accepts "gzip, chunked": we decode no coding but chunked (RFC 9112 §6.1: 501).
   if (body_chunked_ && (!has_te_ || !iequals(trim(hs[impl_->te_index].value), "chunked")))
     return refuse(501, "transfer coding not implemented");
@@ -646,6 +659,7 @@ void Parser::next() {
   has_te_ = has_expect_ = false;
   chunked_body_.clear();
   body_chunked_ = false;
+  declared_length_ = 0;
   body_bytes_ = 0;
   in_field_ = in_value_ = in_url_ = value_done_ = false;
   in_message_ = headers_done_ = has_body_ = false;

@@ -540,7 +540,6 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
     req.set_remote_address(remote_);
     req.set_secure(kTls);
     req.set_body({});
-    req.set_keep_alive(keep_alive_of(req));
     bool take = false;
     if (parser_.has_body()) {
       try {
@@ -551,19 +550,13 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
       }
     }
     if (!take) {
+      // max_body applies again: a declared length past it makes the next parse() a 413
       parser_.stream_body(false);
-      // The parser let a declared length past max_body through, streaming: refuse it as it
-      // would have (before any of it is read).
-      auto length = declared_length(req);
-      if (length > 0 && static_cast<std::uint64_t>(length) > w_.server->opt.limits.max_body) {
-        serialize_error(413, "declared body larger than the limit");
-        return true;
-      }
-      if (parser_.expects_continue()) Serializer::write_continue(out_);
+      if (!parser_.error_status() && parser_.expects_continue()) Serializer::write_continue(out_);
       return true;
     }
     in_ = std::make_unique<BodyIn>();
-    auto reader = std::make_shared<Reader>(this->shared_from_this(), declared_length(req));
+    auto reader = std::make_shared<Reader>(this->shared_from_this(), parser_.declared_length());
     in_->reader = reader;
     in_->continue_owed = parser_.expects_continue();
     in_->head = req.method() == Method::HEAD;
@@ -573,32 +566,6 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
     const bool answered = handle();
     req.set_body_reader(nullptr);  // the handler's copy is the only one
     return answered;
-  }
-
-  // Whether a request keeps its connection, from its head (the parser says so at its end).
-  static bool keep_alive_of(const Request& req) {
-    bool close = false, keep = false;
-    req.headers().for_each("Connection", [&](std::string_view v) {
-      while (!v.empty()) {
-        auto comma = v.find(',');
-        auto token = v.substr(0, comma);
-        while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) token.remove_prefix(1);
-        while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
-        if (iequals(token, "close")) close = true;
-        else if (iequals(token, "keep-alive")) keep = true;
-        v.remove_prefix(comma == std::string_view::npos ? v.size() : comma + 1);
-      }
-    });
-    return !close && (req.version_minor() >= 1 || keep);
-  }
-
-  // Content-Length, or -1 for a chunked body (the parser checked both).
-  static std::int64_t declared_length(const Request& req) {
-    if (req.headers().has(KnownField::transfer_encoding)) return -1;
-    auto v = req.headers().get(KnownField::content_length);
-    std::int64_t n = 0;
-    std::from_chars(v.data(), v.data() + v.size(), n);
-    return n;
   }
 
   // Reader::read(): answered from the event loop, never inside the call.

@@ -401,6 +401,14 @@ TEST(HttpRequestStream, PredicateSayingNoKeepsTheLimit) {
     EXPECT_EQ(r->status, 413);
     EXPECT_EQ(seen.asked, 1);
   }
+  {  // declared past the limit with Expect: 100-continue: refused, without a 100 first
+    Client c(s.port());
+    ASSERT_TRUE(c.send("POST /other HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 100000\r\n\r\n"));
+    auto r = c.read_response();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 413);
+    EXPECT_EQ(seen.asked, 2);
+  }
   {  // chunked past the limit
     Client c(s.port());
     ASSERT_TRUE(c.send("POST /other HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n0123456789abcdef\r\n"));
@@ -411,7 +419,7 @@ TEST(HttpRequestStream, PredicateSayingNoKeepsTheLimit) {
     auto r = c.read_response();
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 413);
-    EXPECT_EQ(seen.asked, 2);
+    EXPECT_EQ(seen.asked, 3);
   }
   {  // whole in one write, past the limit: not asked, refused
     auto r = exchange(s.port(), "POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 2000\r\n\r\n" + std::string(2000, 'q'));

@@ -255,3 +255,37 @@ TEST(ParserStream, ABodilessAnswerMayDeclareAnyLength) {
   EXPECT_EQ(get.parse(), S::error);
   EXPECT_EQ(get.error_status(), 413);
 }
+
+// At the head of a message parsed with streaming on, the parser says what it declares; turned
+// off there, streaming gives the limit back: a declared length past max_body is a 413.
+TEST(ParserStream, TheHeadSaysItsLengthAndTurningStreamingOffThereKeepsTheLimit) {
+  Limits small;
+  small.max_body = 1000;
+  struct Case {
+    const char* head;
+    std::int64_t declared;
+    bool keep_alive;
+    bool refused;
+  };
+  for (const Case& c : {Case{"POST /u HTTP/1.1\r\nHost: x\r\nContent-Length: 50000\r\n\r\n", 50000, true, true},
+                        Case{"POST /u HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\nConnection: close\r\n\r\n", 1000,
+                             false, false},
+                        Case{"POST /u HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n", -1, true, false},
+                        Case{"POST /u HTTP/1.0\r\nContent-Length: 5\r\n\r\n", 5, false, false}}) {
+    SCOPED_TRACE(c.head);
+    Parser p(Parser::Kind::request, small);
+    p.stream_body(true);
+    p.feed(c.head);
+    ASSERT_EQ(p.parse(), S::headers_complete);
+    EXPECT_EQ(p.declared_length(), c.declared);
+    EXPECT_EQ(p.keep_alive(), c.keep_alive);  // known with the head, not only at the end
+    p.stream_body(false);
+    if (c.refused) {
+      EXPECT_EQ(p.parse(), S::error);
+      EXPECT_EQ(p.error_status(), 413);
+    } else {
+      EXPECT_EQ(p.parse(), S::need_more);  // the body is still to come
+      EXPECT_EQ(p.error_status(), 0);
+    }
+  }
+}

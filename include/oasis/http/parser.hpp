@@ -68,6 +68,8 @@ class Parser {
   bool expects_continue() const noexcept;
   // After headers_complete: the message declares a body (length > 0 or chunked).
   bool has_body() const noexcept { return has_body_; }
+  // After headers_complete: the declared Content-Length, -1 for a chunked body, 0 for none.
+  std::int64_t declared_length() const noexcept { return declared_length_; }
   // For response parsing: the request was HEAD (or the status has no body), skip the body.
   void expect_no_body(bool v) noexcept { no_body_ = v; }
   // For responses without a length: the connection closed, which ends the body.
@@ -81,8 +83,10 @@ class Parser {
   // Header views, reason() and request()'s method and target are valid only until the first
   // body_piece is taken (the next parse() after it lets them go): copy them at
   // headers_complete. Bytes handed out are released, so the buffer holds no more than the
-  // reads since the last piece. max_body does not apply to a streamed message.
-  void stream_body(bool on) noexcept { stream_ = on; }
+  // reads since the last piece. max_body does not apply to a streamed message; turned off at
+  // headers_complete, it applies again — a declared length past it makes the next parse() an
+  // error (413), as it would have been without streaming.
+  void stream_body(bool on);
   bool streaming() const noexcept { return stream_; }
 
   // The status to answer after Status::error (400, 413, 414, 431, 501, 505, 417).
@@ -146,6 +150,7 @@ class Parser {
   bool has_te_ = false, has_expect_ = false;
   std::string chunked_body_;
   bool body_chunked_ = false;
+  std::int64_t declared_length_ = 0;
   std::size_t body_bytes_ = 0;
   bool in_field_ = false, in_value_ = false, in_url_ = false, value_done_ = false;
   bool in_message_ = false, headers_done_ = false, has_body_ = false, no_body_ = false;
