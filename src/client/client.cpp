@@ -28,6 +28,36 @@ namespace json = boost::json;
 
 namespace {
 
+// One T per thread, built at its first use; null once the thread's exit has destroyed it (a
+// block freed later in that exit goes straight back to the allocator) or when it cannot be built.
+template <class T>
+class PerThread {
+ public:
+  static T* get() noexcept {
+    if (t_ptr) [[likely]]
+      return t_ptr;
+    if (t_gone) return nullptr;
+    try {
+      thread_local Holder h;
+      t_ptr = &h.value;
+    } catch (const std::bad_alloc&) {
+      return nullptr;
+    }
+    return t_ptr;
+  }
+
+ private:
+  struct Holder {
+    T value;
+    ~Holder() {
+      t_ptr = nullptr;
+      t_gone = true;
+    }
+  };
+  static inline thread_local T* t_ptr = nullptr;
+  static inline thread_local bool t_gone = false;
+};
+
 // A call's state and a parsed answer are allocated by the hundred and freed by the hundred
 // (when_all, for_each_in_order over a batch of calls): more than the allocator keeps per thread
 // and size (seven), so each went through its slower bins and back, ~350 instructions a
@@ -85,20 +115,9 @@ class BlockCache {
           h = n->next;
           ::operator delete(n);
         }
-      t_lists = nullptr;
-      t_gone = true;  // blocks freed later in the thread's exit go back to the allocator
     }
   };
-  static inline thread_local Lists* t_lists = nullptr;
-  static inline thread_local bool t_gone = false;
-  static Lists* lists() noexcept {
-    if (t_lists) [[likely]]
-      return t_lists;
-    if (t_gone) return nullptr;
-    thread_local Lists l;
-    t_lists = &l;
-    return t_lists;
-  }
+  static Lists* lists() noexcept { return PerThread<Lists>::get(); }
 };
 
 // Request targets of finished calls, kept per thread for the next calls' targets: under a
@@ -124,25 +143,8 @@ class TargetStash {
   struct Kept {
     std::unique_ptr<std::string[]> strings{new std::string[max]};
     std::size_t n = 0;
-    ~Kept() {
-      t_kept = nullptr;
-      t_gone = true;
-    }
   };
-  static inline thread_local Kept* t_kept = nullptr;
-  static inline thread_local bool t_gone = false;
-  static Kept* kept() noexcept {
-    if (t_kept) [[likely]]
-      return t_kept;
-    if (t_gone) return nullptr;
-    try {
-      thread_local Kept k;
-      t_kept = &k;
-    } catch (const std::bad_alloc&) {
-      return nullptr;
-    }
-    return t_kept;
-  }
+  static Kept* kept() noexcept { return PerThread<Kept>::get(); }
 };
 
 // For allocate_shared: blocks from the thread's BlockCache.
