@@ -202,6 +202,26 @@ void receive_upload(ScriptedConn& c, std::string* head_out = nullptr) {
   c.respond(got.summary());
 }
 
+// An upstream whose first two connections each read one upload, noting how many bytes came and
+// whether it was cut short (answering one that came whole when `answer_whole`); the connections
+// after them answer anything.
+struct CuttingUpstream {
+  std::atomic<std::uint64_t> received[2] = {0, 0};
+  std::atomic<bool> cut_short[2] = {false, false};
+  ScriptedServer server;
+
+  explicit CuttingUpstream(bool answer_whole)
+      : server([this, answer_whole](ScriptedConn& c, int index) {
+          if (index >= 2) return answer_the_rest(c);
+          auto head = c.read_head();
+          if (!head) return;
+          Received got;
+          cut_short[index] = !c.read_body(*head, got.sink(), 3s);
+          received[index] = got.bytes;
+          if (answer_whole && !cut_short[index]) c.respond(got.summary());
+        }) {}
+};
+
 std::size_t peak_memory_kib() {
   std::ifstream f("/proc/self/status");
   std::string line;
@@ -367,16 +387,8 @@ TEST(TransportUpload, TheReaderIsNotAskedForMoreWhileTheUpstreamDoesNotRead) {
 }
 
 TEST(TransportUpload, AReaderErrorMidBodyClosesTheUpstreamAndCancelsTheExchange) {
-  std::atomic<std::uint64_t> received[2] = {0, 0};
-  std::atomic<bool> cut_short[2] = {false, false};
-  ScriptedServer server([&](ScriptedConn& c, int index) {
-    if (index >= 2) return answer_the_rest(c);
-    auto head = c.read_head();
-    if (!head) return;
-    Received got;
-    cut_short[index] = !c.read_body(*head, got.sink(), 3s);
-    received[index] = got.bytes;
-  });
+  CuttingUpstream up(/*answer_whole=*/false);
+  auto& [received, cut_short, server] = up;
   Loop loop;
   TransportOptions opt;
   opt.max_connections = 1;
@@ -449,17 +461,8 @@ TEST(TransportUpload, AnEarlyAnswerIsDeliveredAndTheConnectionClosedAfterIt) {
 }
 
 TEST(TransportUpload, ABodyShorterOrLongerThanDeclaredFailsAndClosesTheConnection) {
-  std::atomic<std::uint64_t> received[2] = {0, 0};
-  std::atomic<bool> cut_short[2] = {false, false};
-  ScriptedServer server([&](ScriptedConn& c, int index) {
-    if (index >= 2) return answer_the_rest(c);
-    auto head = c.read_head();
-    if (!head) return;
-    Received got;
-    cut_short[index] = !c.read_body(*head, got.sink(), 3s);
-    received[index] = got.bytes;
-    if (!cut_short[index]) c.respond(got.summary());
-  });
+  CuttingUpstream up(/*answer_whole=*/true);
+  auto& [received, cut_short, server] = up;
   Loop loop;
   TransportOptions opt;
   opt.max_connections = 1;

@@ -163,6 +163,18 @@ bool eventually(F f, std::chrono::milliseconds timeout = 10s) {
   return true;
 }
 
+// The handler read all of `body`, and the connection takes the next request.
+void expect_read_whole_and_connection_goes_on(Seen& seen, Client& c, const std::string& body) {
+  {
+    std::lock_guard lock(seen.m);
+    EXPECT_EQ(seen.got, body);
+  }
+  ASSERT_TRUE(c.send("GET /after HTTP/1.1\r\nHost: t\r\n\r\n"));
+  auto next = c.read_response();
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->body, "whole 0");
+}
+
 }  // namespace
 
 TEST(HttpRequestStream, ContentLengthBodyInSmallWritesComesByteForByte) {
@@ -187,15 +199,7 @@ TEST(HttpRequestStream, ContentLengthBodyInSmallWritesComesByteForByte) {
   EXPECT_EQ(seen.with_reader, 1);
   EXPECT_EQ(seen.length, static_cast<std::int64_t>(body.size()));
   EXPECT_TRUE(seen.body_empty);
-  {
-    std::lock_guard lock(seen.m);
-    EXPECT_EQ(seen.got, body);
-  }
-  // The connection goes on.
-  ASSERT_TRUE(c.send("GET /after HTTP/1.1\r\nHost: t\r\n\r\n"));
-  auto next = c.read_response();
-  ASSERT_TRUE(next);
-  EXPECT_EQ(next->body, "whole 0");
+  expect_read_whole_and_connection_goes_on(seen, c, body);
 }
 
 TEST(HttpRequestStream, ChunkedBodyWithTrailers) {
@@ -218,14 +222,7 @@ TEST(HttpRequestStream, ChunkedBodyWithTrailers) {
   EXPECT_EQ(r->status, 200);
   EXPECT_TRUE(r->body.starts_with(answer_for(body) + " pieces=")) << r->body;
   EXPECT_EQ(seen.length, -1);
-  {
-    std::lock_guard lock(seen.m);
-    EXPECT_EQ(seen.got, body);
-  }
-  ASSERT_TRUE(c.send("GET /after HTTP/1.1\r\nHost: t\r\n\r\n"));
-  auto next = c.read_response();
-  ASSERT_TRUE(next);
-  EXPECT_EQ(next->body, "whole 0");
+  expect_read_whole_and_connection_goes_on(seen, c, body);
 }
 
 // 64 MiB past a 1 MiB max_body. The handler stops reading after its first piece: the client's

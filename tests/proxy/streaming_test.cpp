@@ -455,6 +455,15 @@ void send_text(int fd, const std::string& s) {
   ASSERT_EQ(::send(fd, s.data(), s.size(), MSG_NOSIGNAL), static_cast<ssize_t>(s.size()));
 }
 
+// The proxy goes on serving: a new connection's small GET is answered.
+void expect_serving(Rig& rig) {
+  int fd = rig.front.connect();
+  send_text(fd, "GET /pets/5 HTTP/1.1\r\nHost: x\r\n\r\n");
+  Reader rd(fd);
+  EXPECT_EQ(rd.read().status, 200);
+  ::close(fd);
+}
+
 }  // namespace
 
 TEST(ProxyStreaming, ABodyFarPastTheLimitPassesWithContentLengthAndBoundedMemory) {
@@ -549,12 +558,7 @@ TEST(ProxyStreaming, AnUpstreamThatBreaksOffMidBodyCutsTheClientsAnswerShort) {
   EXPECT_EQ(r.body, 1u << 20);
   EXPECT_TRUE(r.pattern_ok);
   ::close(fd);
-  // The proxy goes on serving.
-  int fd2 = rig.front.connect();
-  send_text(fd2, "GET /pets/5 HTTP/1.1\r\nHost: x\r\n\r\n");
-  Reader rd2(fd2);
-  EXPECT_EQ(rd2.read().status, 200);
-  ::close(fd2);
+  expect_serving(rig);
 }
 
 TEST(ProxyStreaming, AClientThatGoesAwayMidBodyReleasesTheUpstream) {
@@ -570,11 +574,7 @@ TEST(ProxyStreaming, AClientThatGoesAwayMidBodyReleasesTheUpstream) {
   while (rig.up.broken() == 0 && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(10ms);
   EXPECT_EQ(rig.up.broken(), 1);
   EXPECT_LT(rig.up.sent(), kBig);
-  int fd2 = rig.front.connect();
-  send_text(fd2, "GET /pets/5 HTTP/1.1\r\nHost: x\r\n\r\n");
-  Reader rd2(fd2);
-  EXPECT_EQ(rd2.read().status, 200);
-  ::close(fd2);
+  expect_serving(rig);
 }
 
 TEST(ProxyStreaming, AHeadRequestGetsTheHeadOnly) {
@@ -741,11 +741,7 @@ TEST(ProxyStreaming, AClientThatGoesAwayMidUploadCutsTheUpstreamUploadShort) {
   while (rig.up.cut_uploads() == 0 && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(10ms);
   EXPECT_EQ(rig.up.cut_uploads(), 1);  // the upstream saw its connection close before the body's end
   EXPECT_LT(rig.up.received(), 64u << 20);
-  int fd2 = rig.front.connect();
-  send_text(fd2, "GET /pets/5 HTTP/1.1\r\nHost: x\r\n\r\n");
-  Reader rd2(fd2);
-  EXPECT_EQ(rd2.read().status, 200);
-  ::close(fd2);
+  expect_serving(rig);
 }
 
 TEST(ProxyStreaming, AValidatedUploadIsHeldWholeAndItsLimitHolds) {
