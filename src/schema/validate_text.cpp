@@ -4,7 +4,7 @@
 // The tokenizer is Boost.JSON's basic_parser — the very one the DOM parse runs — so what is
 // malformed, how deep is too deep, and how each number is classified (int64, uint64, double, and
 // the double's exact bits) are the DOM's by construction. Plain text (no escapes, short numbers
-// without exponents, shallow nesting: most answers) is first tokenized by PlainText below, which
+// with short exponents, shallow nesting: most answers) is first tokenized by PlainText below, which
 // gives the same events and values and hands anything else back to basic_parser from the start.
 // The events drive a stack of frames, one per open container; each frame holds the evaluations
 // that apply to that container (a schema node and its evaluation depth, as validate.cpp counts
@@ -30,6 +30,7 @@
 // After the first failure the rest of the text is only tokenized, so that "invalid" and
 // "malformed" stay distinct exactly as the DOM path would tell them.
 #include "compiled.hpp"
+#include "plain_scan.hpp"
 #include "validate_internal.hpp"
 
 #include <boost/json/basic_parser_impl.hpp>
@@ -929,45 +930,28 @@ struct Handler {
   bool on_comment(json::string_view, json::error_code&) { return true; }
 };
 
-// The plain subset of JSON, tokenized without basic_parser's machinery for resuming: strings
-// without escapes or controls, integers and decimals of up to 15 digits without an exponent
-// (basic_parser keeps every digit of those wherever they stand in the text; of longer ones it
-// may drop digits near the end of the text), containers nested less deep than the limit. It
-// drives the same Handler with the same events, and each number gets the very value basic_parser
-// gives it (an int64, or detail::dec_to_float of the same mantissa and exponent). At anything
-// outside the subset — including any malformed text — run() answers false and the caller starts
-// over with basic_parser, which decides. Text that run() accepts is well-formed JSON.
-class PlainText {
+// The plain subset of JSON (plain_scan.hpp), tokenized without basic_parser's machinery for
+// resuming, containers nested less deep than the limit. It drives the same Handler with the same
+// events and values as basic_parser. At anything outside the subset — including any malformed
+// text — run() answers false and the caller starts over with basic_parser, which decides. Text
+// that run() accepts is well-formed JSON.
+class PlainText : PlainScan {
  public:
   // It recurses once per level: deeper text goes to basic_parser, which keeps its own stack.
   static constexpr std::size_t kMaxDepth = 64;
   static_assert(kMaxDepth < max_instance_depth);  // (Checker::on_expected_member counts on it)
 
   PlainText(Handler& h, std::string_view text, std::size_t max_depth)
-      : h_(h), begin_(text.data()), end_(text.data() + text.size()), max_depth_(std::min(max_depth, kMaxDepth)) {}
+      : PlainScan(text), h_(h), max_depth_(std::min(max_depth, kMaxDepth)) {}
 
   bool run() {
     const char* p = more(begin_);
     if (!p) return false;
     p = value(p, 0);
-    if (!p) return false;
-    while (p != end_ && is_ws(*p)) ++p;
-    return p == end_;
+    return p && rest_blank(p);
   }
 
  private:
-  // Each step takes the position and gives the next one, or null at anything outside the subset
-  // (so the position stays in a register across the Handler's calls).
-  static bool is_digit(char c) { return c >= '0' && c <= '9'; }
-  static bool is_ws(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
-
-  // Past any whitespace (compact text has none); null at the end of the text.
-  const char* more(const char* p) const {
-    if (p != end_ && static_cast<unsigned char>(*p) > ' ') return p;
-    while (p != end_ && is_ws(*p)) ++p;
-    return p == end_ ? nullptr : p;
-  }
-
   // At `*p`, which exists.
   const char* value(const char* p, std::size_t depth) {
     switch (*p) {
@@ -1012,63 +996,7 @@ class PlainText {
     return value(p, depth);
   }
 
-  bool literal(const char* p, const char* word, std::size_t n) const {
-    return static_cast<std::size_t>(end_ - p) >= n && std::memcmp(p, word, n) == 0;
-  }
-
-  // From the first byte of a string's contents: the closing quote, when the contents are plain
-  // (UTF-8 is checked by basic_parser's own rules, detail::classify_utf8 and is_valid_utf8).
-  [[gnu::always_inline]] const char* string(const char* p) const {
-#if defined(__SSE2__)
-    if (end_ - p >= 16) {
-      const int mask = stops(p);
-      if (mask) {
-        p += __builtin_ctz(static_cast<unsigned>(mask));
-        if (*p == '"') return p;
-      }
-    }
-#endif
-    return string_rest(p);
-  }
-
-#if defined(__SSE2__)
-  // Of the 16 bytes at p: which are a quote, a backslash, a control or not ASCII.
-  static int stops(const char* p) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    // signed: bytes from 0x80 compare below ' ' as well as the controls do
-    const __m128i stop = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
-                                      _mm_cmplt_epi8(v, _mm_set1_epi8(' ')));
-    return _mm_movemask_epi8(stop);
-  }
-#endif
-
-  [[gnu::noinline]] const char* string_rest(const char* p) const {
-    for (;;) {
-#if defined(__SSE2__)
-      while (end_ - p >= 16) {
-        const int mask = stops(p);
-        if (mask) {
-          p += __builtin_ctz(static_cast<unsigned>(mask));
-          break;
-        }
-        p += 16;
-      }
-#endif
-      while (p != end_) {
-        const unsigned char c = static_cast<unsigned char>(*p);
-        if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80) break;
-        ++p;
-      }
-      if (p == end_) return nullptr;
-      if (*p == '"') return p;
-      if (static_cast<unsigned char>(*p) < 0x80) return nullptr;  // an escape or a control
-      const std::uint16_t first = json::detail::classify_utf8(*p);
-      const std::size_t len = first & 0xFF;
-      if (len == 0 || static_cast<std::size_t>(end_ - p) < len || !json::detail::is_valid_utf8(p, first)) return nullptr;
-      p += len;
-    }
-  }
-
+  using PlainScan::number;
   template <bool Member>
   const char* number(const char* p) {
     return number(
@@ -1076,43 +1004,6 @@ class PlainText {
         [this](double d) __attribute__((always_inline)) { h_.on_double<Member>(d, {}, ec_); });
   }
 
-  // Gives the number's value to on_int or on_double.
-  template <class OnInt, class OnDouble>
-  [[gnu::always_inline]] const char* number(const char* p, OnInt&& on_int, OnDouble&& on_double) {
-    const bool neg = *p == '-';
-    if (neg) ++p;
-    if (p == end_) return nullptr;
-    std::uint64_t mant = 0;
-    int digits = 0;
-    if (*p == '0') {
-      ++p;
-      if (p != end_ && is_digit(*p)) return nullptr;
-    } else if (is_digit(*p)) {
-      do {
-        if (++digits > 15) return nullptr;
-        mant = mant * 10 + static_cast<std::uint64_t>(*p - '0');
-        ++p;
-      } while (p != end_ && is_digit(*p));
-    } else {
-      return nullptr;
-    }
-    if (p != end_ && *p == '.') {
-      ++p;
-      int frac = 0;
-      while (p != end_ && is_digit(*p)) {
-        if (digits + ++frac > 15) return nullptr;  // below 2^53: no digit dropped anywhere
-        mant = mant * 10 + static_cast<std::uint64_t>(*p - '0');
-        ++p;
-      }
-      if (frac == 0) return nullptr;
-      if (p != end_ && (*p | 32) == 'e') return nullptr;
-      on_double(json::detail::dec_to_float(mant, -frac, neg));
-      return p;
-    }
-    if (p != end_ && (*p | 32) == 'e') return nullptr;
-    on_int(neg ? -static_cast<std::int64_t>(mant) : static_cast<std::int64_t>(mant));
-    return p;
-  }
 
   const char* object(const char* p, std::size_t depth) {
     if (depth >= max_depth_) return nullptr;
@@ -1241,8 +1132,6 @@ class PlainText {
   }
 
   Handler& h_;
-  const char* const begin_;
-  const char* const end_;
   const std::size_t max_depth_;
   json::error_code ec_;
 };

@@ -1,0 +1,152 @@
+// src/schema/json_text.cpp — parse_plain_json(): plain JSON text straight into a value_stack.
+#include <oasis/schema/json_text.hpp>
+
+#include "plain_scan.hpp"
+
+#include <boost/json/value_stack.hpp>
+
+#include <algorithm>
+
+namespace oasis::schema {
+
+namespace {
+
+namespace json = boost::json;
+
+class PlainDom : detail::PlainScan {
+ public:
+  // It recurses once per level.
+  static constexpr std::size_t kMaxDepth = 64;
+
+  PlainDom(json::value_stack& st, std::string_view text, std::size_t max_depth)
+      : PlainScan(text), st_(st), max_depth_(std::min(max_depth, kMaxDepth)) {}
+
+  bool run() {
+    const char* p = more(begin_);
+    if (!p) return false;
+    p = value(p, 0);
+    return p && rest_blank(p);
+  }
+
+ private:
+  // At `*p`, which exists.
+  const char* value(const char* p, std::size_t depth) {
+    switch (*p) {
+      case '{': return object(p, depth + 1);
+      case '[': return array(p, depth + 1);
+      case '"': return string_value(p);
+      case 't':
+        if (!literal(p, "true", 4)) return nullptr;
+        st_.push_bool(true);
+        return p + 4;
+      case 'f':
+        if (!literal(p, "false", 5)) return nullptr;
+        st_.push_bool(false);
+        return p + 5;
+      case 'n':
+        if (!literal(p, "null", 4)) return nullptr;
+        st_.push_null();
+        return p + 4;
+      default: return number_value(p);
+    }
+  }
+
+  [[gnu::always_inline]] const char* string_value(const char* p) {
+    const char* start = p + 1;
+    if (!(p = string(start))) return nullptr;
+    st_.push_string(json::string_view(start, static_cast<std::size_t>(p - start)));
+    return p + 1;
+  }
+
+  // A member's value: strings and numbers without a call.
+  [[gnu::always_inline]] const char* member_value(const char* p, std::size_t depth) {
+    if (*p == '"') return string_value(p);
+    if (is_digit(*p) || *p == '-') return number_value(p);
+    return value(p, depth);
+  }
+
+  [[gnu::always_inline]] const char* number_value(const char* p) {
+    return number(
+        p, [this](std::int64_t i) { st_.push_int64(i); }, [this](double d) { st_.push_double(d); });
+  }
+
+  const char* object(const char* p, std::size_t depth) {
+    if (depth >= max_depth_) return nullptr;
+    if (!(p = more(p + 1))) return nullptr;
+    std::size_t n = 0;
+    if (*p != '}')
+      for (;;) {
+        if (*p != '"') return nullptr;
+        const char* const start = p + 1;
+        if (!(p = string(start))) return nullptr;
+        st_.push_key(json::string_view(start, static_cast<std::size_t>(p - start)));
+        if (end_ - p > 2 && p[1] == ':' && static_cast<unsigned char>(p[2]) > ' ') {  // compact: "key":value
+          p += 2;
+        } else {
+          if (!(p = more(p + 1)) || *p != ':') return nullptr;
+          if (!(p = more(p + 1))) return nullptr;
+        }
+        if (!(p = member_value(p, depth))) return nullptr;
+        ++n;
+        if (end_ - p > 1 && p[0] == ',' && p[1] == '"') {  // compact: ,"key"
+          ++p;
+          continue;
+        }
+        if (!(p = more(p))) return nullptr;
+        if (*p == ',') {
+          if (!(p = more(p + 1))) return nullptr;
+          continue;
+        }
+        if (*p != '}') return nullptr;
+        break;
+      }
+    st_.push_object(n);
+    return p + 1;
+  }
+
+  const char* array(const char* p, std::size_t depth) {
+    if (depth >= max_depth_) return nullptr;
+    if (!(p = more(p + 1))) return nullptr;
+    std::size_t n = 0;
+    if (*p != ']')
+      for (;;) {
+        if (!(p = value(p, depth))) return nullptr;
+        ++n;
+        if (!(p = more(p))) return nullptr;
+        if (*p == ',') {
+          if (!(p = more(p + 1))) return nullptr;
+          continue;
+        }
+        if (*p != ']') return nullptr;
+        break;
+      }
+    st_.push_array(n);
+    return p + 1;
+  }
+
+  json::value_stack& st_;
+  const std::size_t max_depth_;
+};
+
+}  // namespace
+
+std::optional<json::value> parse_plain_json(std::string_view text, const json::storage_ptr& sp, std::size_t max_depth) {
+  thread_local json::value_stack st;  // its stack is kept from one parse to the next
+  st.reset(sp);
+  bool done = false;
+  try {
+    done = PlainDom(st, text, max_depth).run();
+  } catch (...) {
+    st.reset();  // nothing of `sp` stays on the stack past this call
+    throw;
+  }
+  if (!done) {
+    st.reset();
+    return std::nullopt;
+  }
+  std::optional<json::value> v(st.release());
+  st.reset();  // the stack keeps no hold on `sp` between calls
+  return v;
+}
+
+}  // namespace oasis::schema
