@@ -3,6 +3,7 @@
 // with jitter, or the server's Retry-After, never beyond the total budget), or log in again
 // once after a 401 — and fulfil the call's Future.
 #include <oasis/client/client.hpp>
+#include <oasis/schema/json_text.hpp>
 
 #include <boost/json/memory_resource.hpp>
 #include <boost/json/parse.hpp>
@@ -177,6 +178,16 @@ class Arena final : public json::memory_resource {
   Arena(unsigned char* block, std::size_t size) noexcept : cur_(block), end_(block + size), next_(std::max<std::size_t>(size, 1024) * 2) {}
   Arena(const Arena&) = delete;
   Arena& operator=(const Arena&) = delete;
+  // Where the next allocation goes, and back to it: what an abandoned parse allocated is taken
+  // back when it stayed in the same block (otherwise it stays until the arena goes).
+  struct Mark {
+    unsigned char* at;
+    const void* block;
+  };
+  Mark mark() const noexcept { return {cur_, more_}; }
+  void rewind(Mark m) noexcept {
+    if (m.block == more_) cur_ = m.at;
+  }
   ~Arena() {
     while (more_) {
       Chunk* c = more_;
@@ -261,9 +272,15 @@ struct Response::Parsed {
     }
   }
 
+  // Plain text (most answers) by schema::parse_plain_json; anything else by Boost.JSON's parser,
+  // which builds the same DOM and decides what is malformed.
   static json::value parse(std::string_view text, Arena* arena) {
+    const json::storage_ptr sp(arena);
+    const Arena::Mark start = arena->mark();
+    if (auto v = schema::parse_plain_json(text, sp)) return std::move(*v);
+    arena->rewind(start);
     thread_local json::parser p;  // its working stacks are kept from one parse to the next
-    p.reset(json::storage_ptr(arena));
+    p.reset(sp);
     boost::system::error_code ec;
     p.write(text.data(), text.size(), ec);
     if (ec) {
@@ -460,6 +477,7 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
   }
 
   ClientOptions opt;
+  http::CommonHeaders default_headers;  // opt.default_headers, written out once
   http::Origin origin;
   std::string base_path;
   std::unique_ptr<http::Transport> transport;
@@ -495,7 +513,7 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
   std::size_t on_wire = 0;
   std::deque<StatePtr> held;
 
-  explicit Impl(ClientOptions o) : opt(std::move(o)) {
+  explicit Impl(ClientOptions o) : opt(std::move(o)), default_headers(opt.default_headers) {
     origin = http::Origin::parse(opt.base_url);
     auto after_scheme = opt.base_url.find("://") + 3;
     auto slash = opt.base_url.find('/', after_scheme);
@@ -754,7 +772,7 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
       return fail(*s, Error(Error::Kind::transport, "total timeout exceeded", 0, {}, http::TransportError::Kind::timeout));
     }
     auto& req = s->request;
-    req.common_headers = &opt.default_headers;  // opt outlives the transport
+    req.common_headers = &default_headers;  // outlives the transport
     if (!s->headers.empty() || !req.headers.empty()) req.headers = s->headers;  // a resend drops the last auth
     if (opt.auth.kind != Auth::Kind::none) add_auth(*s, req);
     req.timeout = std::min(left, opt.transport.request_timeout);
