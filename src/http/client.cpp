@@ -108,7 +108,8 @@ struct Transport::Core : std::enable_shared_from_this<Transport::Core> {
   bool try_place(Pool& pool, const PendingPtr& p, bool may_open);
   // Places waiting requests; `freed`, a connection that just answered one, is tried first.
   void pump(Pool& pool, Connection* freed = nullptr);
-  void finish(const PendingPtr& p, TransportError err, ClientResponse res);
+  // (By reference: an answer is moved once, into the exchange's complete().)
+  void finish(const PendingPtr& p, TransportError&& err, ClientResponse&& res);
   // Completes `p` with `err` wherever it is: waiting here, or on a connection, which goes.
   void abort(const PendingPtr& p, TransportError err);
   void on_timeout(const PendingPtr& p);
@@ -495,13 +496,14 @@ class detail::Connection : public std::enable_shared_from_this<Connection> {
     res.status = parser_.status_code();
     res.reason = std::string(parser_.reason());
     res.headers.assign(parser_.headers());
-    res.body = std::string(parser_.body());
+    res.body = detail::AnswerBuffers::take();
+    res.body.assign(parser_.body());
     parser_.next();
     hand_over(std::move(res));
   }
 
   // The front's answer is in (the parser has moved on): it leaves the queue and completes.
-  void hand_over(ClientResponse res) {
+  void hand_over(ClientResponse&& res) {
     auto p = std::move(queue_.front());
     queue_.pop_front();
     if (!p->pipelinable) --unpipelinable_;
@@ -930,7 +932,7 @@ void Transport::Core::pump(Pool& pool, Connection* freed) {
   }
 }
 
-void Transport::Core::finish(const PendingPtr& p, TransportError err, ClientResponse res) {
+void Transport::Core::finish(const PendingPtr& p, TransportError&& err, ClientResponse&& res) {
   if (p->finished) return;
   p->finished = true;
   p->unlink();

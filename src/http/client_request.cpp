@@ -3,16 +3,29 @@
 #include <oasis/http/client.hpp>
 
 #include <charconv>
+#include <cstdint>
 #include <cstring>
+#include <mutex>
 #include <stdexcept>
 
 namespace oasis::http {
 
 namespace {
 
+// Eight bytes to a test: every request's header names and values are looked at.
 bool has_crlf(std::string_view s) noexcept {
-  for (char c : s)
-    if (c == '\r' || c == '\n') [[unlikely]]
+  constexpr std::uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+  const char* p = s.data();
+  const char* const end = p + s.size();
+  for (; end - p >= 8; p += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, p, 8);
+    const std::uint64_t cr = w ^ (ones * '\r'), lf = w ^ (ones * '\n');
+    if (((cr - ones) & ~cr & highs) | ((lf - ones) & ~lf & highs)) [[unlikely]]
+      return true;
+  }
+  for (; p != end; ++p)
+    if (*p == '\r' || *p == '\n') [[unlikely]]
       return true;
   return false;
 }
@@ -32,6 +45,15 @@ void put(char*& p, std::string_view s) noexcept {
 }
 
 }  // namespace
+
+CommonHeaders::CommonHeaders(HeaderList fields) : fields_(std::move(fields)) {
+  for (const auto& [n, v] : fields_) {
+    if (!sendable(n, v)) continue;
+    if (n.size() == 4 && iequals(n, "host")) has_host_ = true;
+    if (n.size() == 10 && iequals(n, "user-agent")) has_agent_ = true;
+    wire_.append(n).append(": ").append(v).append("\r\n");
+  }
+}
 
 std::string Origin::key() const {
   std::string k = scheme;
@@ -115,7 +137,10 @@ void HeaderBlock::assign(const Headers& fields) {
   for (const auto& f : fields) bytes += f.name.size() + f.value.size();
   if (bytes + fields.size() * sizeof(Entry) > std::numeric_limits<std::uint32_t>::max())
     throw std::length_error("header block larger than 4 GiB");
-  buf_.resize(bytes + fields.size() * sizeof(Entry));
+  const std::size_t need = bytes + fields.size() * sizeof(Entry);
+  if (buf_.capacity() < need)
+    if (std::string room = detail::AnswerBuffers::take(); room.capacity() >= need) buf_.swap(room);
+  buf_.resize(need);
   count_ = fields.size();
   char* const base = buf_.data();
   char* p = base;
@@ -142,6 +167,110 @@ std::string_view HeaderBlock::get(std::string_view name) const noexcept {
 }
 
 std::string_view ClientResponse::header(std::string_view name) const noexcept { return headers.get(name); }
+
+void ClientResponse::give_back() noexcept {
+  detail::AnswerBuffers::give(body);
+  detail::AnswerBuffers::give(headers.buf_);
+}
+
+namespace detail {
+
+namespace {
+
+constexpr std::size_t kMaxBuffer = 8 * 1024;
+constexpr std::size_t kBatch = 64;       // buffers kept per thread, and passed between threads at once
+constexpr std::size_t kMaxBatches = 16;  // shared
+
+using Batch = std::vector<std::string>;
+
+// Whole batches change hands under the lock (a vector's three pointers), not buffer by buffer;
+// emptied batch vectors go back for a giving thread to fill again.
+struct Shared {
+  std::mutex mu;
+  std::vector<Batch> full, empty;
+  Shared() {
+    full.reserve(kMaxBatches);
+    empty.reserve(kMaxBatches);
+  }
+};
+
+Shared& shared() {
+  static Shared s;  // (never destroyed before a thread that gives or takes: see Local below)
+  return s;
+}
+
+// This thread's batch (room for kBatch from the start); none once the thread's own objects are
+// being destroyed.
+struct Local {
+  Batch buffers;
+  Local() { buffers.reserve(kBatch); }
+  ~Local();
+  static Local* get() noexcept {
+    if (t_ptr) [[likely]]
+      return t_ptr;
+    if (t_gone) return nullptr;
+    try {
+      thread_local Local l;
+      t_ptr = &l;
+    } catch (...) {
+      return nullptr;
+    }
+    return t_ptr;
+  }
+  static inline thread_local Local* t_ptr = nullptr;
+  static inline thread_local bool t_gone = false;
+};
+
+Local::~Local() {
+  t_ptr = nullptr;
+  t_gone = true;
+}
+
+}  // namespace
+
+std::string AnswerBuffers::take() noexcept {
+  Local* l = Local::get();
+  if (!l) return {};
+  if (l->buffers.empty()) {  // this batch's vector for a full one
+    Shared& sh = shared();
+    std::lock_guard lk(sh.mu);
+    if (sh.full.empty()) return {};
+    if (sh.empty.size() < kMaxBatches) sh.empty.push_back(std::move(l->buffers));  // (reserved)
+    l->buffers = std::move(sh.full.back());
+    sh.full.pop_back();
+  }
+  std::string s = std::move(l->buffers.back());
+  l->buffers.pop_back();
+  s.clear();
+  return s;
+}
+
+void AnswerBuffers::give(std::string& s) noexcept {
+  if (s.capacity() <= std::string().capacity() || s.capacity() > kMaxBuffer) return;  // in place, or too large to keep
+  Local* l = Local::get();
+  if (!l) return;
+  if (l->buffers.size() >= kBatch) {  // the full batch for an empty vector
+    Shared& sh = shared();
+    std::lock_guard lk(sh.mu);
+    if (sh.full.size() == kMaxBatches) return;  // enough kept: this one is freed as usual
+    Batch next;
+    if (!sh.empty.empty()) {
+      next = std::move(sh.empty.back());
+      sh.empty.pop_back();
+    } else {
+      try {
+        next.reserve(kBatch);
+      } catch (...) {
+        return;
+      }
+    }
+    sh.full.push_back(std::move(l->buffers));  // (reserved)
+    l->buffers = std::move(next);
+  }
+  l->buffers.push_back(std::move(s));  // (within the reserved kBatch)
+}
+
+}  // namespace detail
 
 std::string_view to_string(TransportError::Kind k) noexcept {
   switch (k) {
@@ -171,7 +300,12 @@ void serialize_request(const ClientRequest& req, std::string_view host_header, s
       fields += n.size() + v.size() + 4;
     }
   };
-  if (req.common_headers) scan(*req.common_headers);
+  std::string_view common;
+  if (const CommonHeaders* c = req.common_headers) {
+    common = c->wire();
+    has_host = c->has_host();
+    has_agent = c->has_user_agent();
+  }
   scan(req.headers);
   const bool agent = !has_agent && !user_agent.empty();
   char length[24];
@@ -190,7 +324,7 @@ void serialize_request(const ClientRequest& req, std::string_view host_header, s
     length_size = static_cast<std::size_t>(std::to_chars(length, length + sizeof length, body.size()).ptr - length);
   }
   constexpr std::string_view te = "Transfer-Encoding: chunked\r\n";
-  const std::size_t need = req.method.size() + 1 + target.size() + 11 + (has_host ? 0 : 8 + host_header.size()) + fields +
+  const std::size_t need = req.method.size() + 1 + target.size() + 11 + (has_host ? 0 : 8 + host_header.size()) + common.size() + fields +
                            (agent ? 14 + user_agent.size() : 0) + (length_size ? 18 + length_size : 0) +
                            (chunked ? te.size() : 0) + 2 + body.size();
   const std::size_t at = out.size();
@@ -214,7 +348,7 @@ void serialize_request(const ClientRequest& req, std::string_view host_header, s
       put(p, "\r\n");
     }
   };
-  if (req.common_headers) emit(*req.common_headers);
+  put(p, common);
   emit(req.headers);
   if (agent) {
     put(p, "User-Agent: ");

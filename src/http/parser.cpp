@@ -10,6 +10,10 @@
 
 #include <llhttp.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <array>
 #include <bit>
@@ -63,6 +67,18 @@ inline std::uint8_t plain_class(char c) noexcept { return kPlain[static_cast<uns
 // is exact: the borrows and carries of these tests only flag bytes above one that is flagged);
 // HTAB, the one control allowed, goes on in the byte loop.
 inline const char* skip_text(const char* p, const char* end) noexcept {
+#if defined(__SSE2__)
+  // Sixteen bytes to a test: a control (tab among them) or a byte from 0x7f (signed: below ' ').
+  while (end - p >= 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const int flagged = _mm_movemask_epi8(_mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)), _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f))));
+    if (flagged) {
+      p += std::countr_zero(static_cast<unsigned>(flagged));
+      break;
+    }
+    p += 16;
+  }
+#endif
   constexpr std::uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
   while (end - p >= 8) {
     std::uint64_t w;

@@ -71,7 +71,10 @@ TEST(RequestSerializer, WritesFramingAndDropsInjectedHeaders) {
 }
 
 TEST(RequestSerializer, CommonHeadersFirstCallersHostAndAgentKeptAndBatchesAppend) {
-  HeaderList common{{"Accept", "application/json"}, {"transfer-encoding", "chunked"}};
+  const CommonHeaders common({{"Accept", "application/json"}, {"transfer-encoding", "chunked"}, {"X-Bad", "a\nb"}});
+  EXPECT_EQ(common.wire(), "Accept: application/json\r\n");  // framing and injection left out
+  EXPECT_EQ(common.fields().size(), 3u);
+  EXPECT_FALSE(common.has_host());
   ClientRequest a;
   a.target = "/x";
   a.common_headers = &common;
@@ -86,6 +89,47 @@ TEST(RequestSerializer, CommonHeadersFirstCallersHostAndAgentKeptAndBatchesAppen
             "previous"
             "GET /x HTTP/1.1\r\nAccept: application/json\r\nhost: other:1\r\nUSER-AGENT: mine\r\nX-Empty: \r\n\r\n"
             "PUT / HTTP/1.1\r\nHost: h:81\r\nUser-Agent: oasis-test\r\nContent-Length: 0\r\n\r\n");
+}
+
+// An answer that goes gives its buffers back, and the next answer is filled in them: on the
+// same thread, and on another (the transport's) once a batch has gathered.
+TEST(AnswerBuffers, AnAnswersBuffersComeBackForTheNextAnswers) {
+  std::thread([] {
+    ClientResponse r;
+    r.body.assign(1000, 'b');
+    Headers parsed;
+    parsed.add("Content-Type", std::string(600, 'h'));
+    r.headers.assign(parsed);
+    const char* body = r.body.data();
+    { ClientResponse gone = std::move(r); }  // the moved-from one had nothing to give
+    std::string a = detail::AnswerBuffers::take(), b = detail::AnswerBuffers::take();
+    EXPECT_TRUE(a.empty());
+    EXPECT_TRUE(b.empty());
+    EXPECT_GE(std::max(a.capacity(), b.capacity()), 1000u);
+    EXPECT_GE(std::min(a.capacity(), b.capacity()), 600u);
+    EXPECT_TRUE(a.data() == body || b.data() == body);  // the very buffer, not a copy of its size
+    std::string big(100 * 1024, 'x');  // too large to keep
+    detail::AnswerBuffers::give(big);
+    EXPECT_EQ(big.size(), 100u * 1024);  // left as it was, freed as usual
+    EXPECT_LT(detail::AnswerBuffers::take().capacity(), 100u * 1024);
+  }).join();
+
+  std::thread([] {  // (what earlier tests left in the shared list goes first)
+    for (int i = 0; i < 4096 && detail::AnswerBuffers::take().capacity() > std::string().capacity(); ++i) {
+    }
+  }).join();
+  std::thread([] {  // a caller's thread lets many answers go...
+    for (int i = 0; i < 300; ++i) {
+      ClientResponse r;
+      r.body.assign(3000, 'c');
+    }
+  }).join();
+  std::thread([] {  // ...and a transport's thread fills new ones in their buffers
+    int reused = 0;
+    for (int i = 0; i < 64; ++i)
+      if (detail::AnswerBuffers::take().capacity() >= 3000) ++reused;
+    EXPECT_EQ(reused, 64);
+  }).join();
 }
 
 TEST(HeaderBlock, HoldsCopiesOfParsedFieldsInOrderAndFindsThemByAnyCase) {

@@ -56,15 +56,36 @@ struct Origin {
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
+// Headers shared by many requests (a client's defaults), checked and written out once: each
+// request that points at them gets their lines with one copy. The fields that may not be sent
+// as written (an empty name, a CR or LF, Content-Length, Transfer-Encoding) are left out, as
+// from a request's own headers.
+class CommonHeaders {
+ public:
+  CommonHeaders() = default;
+  explicit CommonHeaders(HeaderList fields);
+  const HeaderList& fields() const noexcept { return fields_; }
+  // The sendable fields as "Name: value\r\n" lines, in order.
+  std::string_view wire() const noexcept { return wire_; }
+  // Whether a sendable field names Host / User-Agent (then the transport adds none).
+  bool has_host() const noexcept { return has_host_; }
+  bool has_user_agent() const noexcept { return has_agent_; }
+
+ private:
+  HeaderList fields_;
+  std::string wire_;
+  bool has_host_ = false, has_agent_ = false;
+};
+
 // What the client sends. Host, Content-Length and User-Agent are added by the transport.
 struct ClientRequest {
   std::string method = "GET";
   std::string target = "/";  // origin-form: path and query, already percent-encoded
   HeaderList headers;
   // Headers sent before `headers`, shared by many requests (a client's defaults) instead of
-  // copied into each. Not owned: the caller keeps the list alive and unchanged until the
-  // request's callback has run.
-  const HeaderList* common_headers = nullptr;
+  // copied into each. Not owned: the caller keeps them alive until the request's callback has
+  // run.
+  const CommonHeaders* common_headers = nullptr;
   std::string body;
   // A body sent piece by piece as its reader gives it, instead of whole in `body` (which must
   // then be empty; the request fails with Kind::cancelled otherwise): an upload forwarded as it
@@ -182,19 +203,48 @@ class HeaderBlock {
     std::memcpy(&e, buf_.data() + buf_.size() - (count_ - i) * sizeof(Entry), sizeof(Entry));
     return e;
   }
+  friend struct ClientResponse;  // its destructor gives buf_ back
   std::string buf_;
   std::size_t count_ = 0;
 };
 
+// An answer's bytes (its header block and body) are allocated on the transport's thread and
+// mostly freed on another (the caller's), which is the allocator's slowest path both ways (its
+// per-thread caches fill on one side and stay empty on the other). So an answer gives its
+// buffers back when it goes, and the transport fills the next answers with them.
 struct ClientResponse {
   int status = 0;
   std::string reason;
   HeaderBlock headers;
   std::string body;
 
+  ClientResponse() = default;
+  ClientResponse(const ClientResponse&) = default;
+  ClientResponse(ClientResponse&&) noexcept = default;
+  ClientResponse& operator=(const ClientResponse&) = default;
+  ClientResponse& operator=(ClientResponse&&) noexcept = default;
+  ~ClientResponse() {
+    if (body.capacity() > kInPlace || headers.buf_.capacity() > kInPlace) give_back();  // (a moved-from one has none)
+  }
+
   // The first header with this name (case-insensitive), or empty.
   std::string_view header(std::string_view name) const noexcept;
+
+ private:
+  static constexpr std::size_t kInPlace = std::string().capacity();
+  void give_back() noexcept;  // to detail::AnswerBuffers
 };
+
+namespace detail {
+// Buffers of answers that went, for the transport to fill again: kept per thread, and passed
+// between threads in batches of 64 under one lock. Only buffers of up to 8 KiB are kept, at
+// most 64 per thread and 16 batches shared (8 MiB at the very most); the rest are freed as usual.
+struct AnswerBuffers {
+  // An empty string, with the capacity of a buffer given back when there is one.
+  static std::string take() noexcept;
+  static void give(std::string& s) noexcept;
+};
+}  // namespace detail
 
 struct TransportError {
   enum class Kind : std::uint8_t {
