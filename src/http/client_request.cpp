@@ -123,7 +123,7 @@ void HeaderBlock::emplace_back(std::string_view name, std::string_view value) {
   if (buf_.size() + name.size() + value.size() + sizeof(Entry) > std::numeric_limits<std::uint32_t>::max())
     throw std::length_error("header block larger than 4 GiB");
   const Entry e{static_cast<std::uint32_t>(at), static_cast<std::uint32_t>(name.size()),
-                static_cast<std::uint32_t>(value.size())};
+                static_cast<std::uint32_t>(at + name.size()), static_cast<std::uint32_t>(value.size())};
   // The field's bytes go between the text and the entries; the entries move up behind them.
   buf_.insert(at, name.size() + value.size(), '\0');
   std::memcpy(buf_.data() + at, name.data(), name.size());
@@ -133,23 +133,48 @@ void HeaderBlock::emplace_back(std::string_view name, std::string_view value) {
 }
 
 void HeaderBlock::assign(const Headers& fields) {
+  // A parsed head's fields are its lines, in order, in one buffer: then the text from the first
+  // name to the last value is copied at once, the colons and line ends between the fields with
+  // it. Views from elsewhere, out of order or far apart are copied field by field.
   std::size_t bytes = 0;
-  for (const auto& f : fields) bytes += f.name.size() + f.value.size();
-  if (bytes + fields.size() * sizeof(Entry) > std::numeric_limits<std::uint32_t>::max())
-    throw std::length_error("header block larger than 4 GiB");
-  const std::size_t need = bytes + fields.size() * sizeof(Entry);
+  std::uintptr_t first = 0, last = 0;
+  bool lines = !fields.empty();
+  for (const auto& f : fields) {
+    bytes += f.name.size() + f.value.size();
+    const auto n = reinterpret_cast<std::uintptr_t>(f.name.data());
+    const auto v = f.value.empty() ? n + f.name.size() : reinterpret_cast<std::uintptr_t>(f.value.data());
+    if (last == 0) first = last = n;
+    lines = lines && n >= last && v >= n + f.name.size();
+    last = v + f.value.size();
+  }
+  lines = lines && last - first <= bytes + 4 * fields.size() + 64;  // ": " and CRLF, a few spaces
+  const std::size_t text = lines ? last - first : bytes;
+  const std::size_t need = text + fields.size() * sizeof(Entry);
+  if (need > std::numeric_limits<std::uint32_t>::max()) throw std::length_error("header block larger than 4 GiB");
   if (buf_.capacity() < need)
     if (std::string room = detail::AnswerBuffers::take(); room.capacity() >= need) buf_.swap(room);
   buf_.resize(need);
   count_ = fields.size();
   char* const base = buf_.data();
+  char* e = base + text;
+  auto entry = [&e](std::size_t name_at, std::size_t name, std::size_t value_at, std::size_t value) {
+    const Entry x{static_cast<std::uint32_t>(name_at), static_cast<std::uint32_t>(name),
+                  static_cast<std::uint32_t>(value_at), static_cast<std::uint32_t>(value)};
+    std::memcpy(e, &x, sizeof x);
+    e += sizeof x;
+  };
+  if (lines) {
+    std::memcpy(base, reinterpret_cast<const char*>(first), text);
+    for (const auto& f : fields) {
+      const std::size_t n = reinterpret_cast<std::uintptr_t>(f.name.data()) - first;
+      entry(n, f.name.size(), f.value.empty() ? n : reinterpret_cast<std::uintptr_t>(f.value.data()) - first, f.value.size());
+    }
+    return;
+  }
   char* p = base;
-  char* e = base + bytes;
   for (const auto& f : fields) {
-    const Entry entry{static_cast<std::uint32_t>(p - base), static_cast<std::uint32_t>(f.name.size()),
-                      static_cast<std::uint32_t>(f.value.size())};
-    std::memcpy(e, &entry, sizeof entry);
-    e += sizeof entry;
+    const auto at = static_cast<std::size_t>(p - base);
+    entry(at, f.name.size(), at + f.name.size(), f.value.size());
     std::memcpy(p, f.name.data(), f.name.size());
     p += f.name.size();
     std::memcpy(p, f.value.data(), f.value.size());
@@ -159,10 +184,8 @@ void HeaderBlock::assign(const Headers& fields) {
 
 std::string_view HeaderBlock::get(std::string_view name) const noexcept {
   for (std::size_t i = 0; i < count_; ++i)
-    if (const Entry e = entry(i); e.name == name.size()) {
-      const char* p = buf_.data() + e.at;
-      if (iequals(std::string_view(p, e.name), name)) return std::string_view(p + e.name, e.value);
-    }
+    if (const Entry e = entry(i); e.name == name.size() && iequals(std::string_view(buf_.data() + e.name_at, e.name), name))
+      return std::string_view(buf_.data() + e.value_at, e.value);
   return {};
 }
 

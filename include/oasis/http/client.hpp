@@ -184,8 +184,7 @@ class HeaderBlock {
   bool empty() const noexcept { return count_ == 0; }
   value_type operator[](std::size_t i) const noexcept {
     const Entry e = entry(i);
-    const char* p = buf_.data() + e.at;
-    return {std::string_view(p, e.name), std::string_view(p + e.name, e.value)};
+    return {std::string_view(buf_.data() + e.name_at, e.name), std::string_view(buf_.data() + e.value_at, e.value)};
   }
   iterator begin() const noexcept { return {this, 0}; }
   iterator end() const noexcept { return {this, count_}; }
@@ -194,10 +193,11 @@ class HeaderBlock {
 
  private:
   struct Entry {
-    std::uint32_t at, name, value;  // the name at `at`, the value right after it
+    std::uint32_t name_at, name, value_at, value;  // offsets and sizes in the buffer
   };
-  // One buffer: the names and values back to back, then an Entry per field (read with memcpy:
-  // the text before them has any length). A copy is one allocation and reads its own bytes.
+  // One buffer: the text of the fields, then an Entry per field (read with memcpy: the text
+  // before them has any length). A copy is one allocation and reads its own bytes. The text is
+  // the names and values back to back, or a parsed head's lines as they came (one copy).
   Entry entry(std::size_t i) const noexcept {
     Entry e;
     std::memcpy(&e, buf_.data() + buf_.size() - (count_ - i) * sizeof(Entry), sizeof(Entry));
