@@ -231,7 +231,9 @@ struct ClientResponse {
   std::string_view header(std::string_view name) const noexcept;
 
  private:
-  static constexpr std::size_t kInPlace = std::string().capacity();
+  // At most what a std::string holds without a buffer of its own (15 in libstdc++; a larger
+  // in-place room only costs a call that gives nothing back).
+  static constexpr std::size_t kInPlace = 15;
   void give_back() noexcept;  // to detail::AnswerBuffers
 };
 
