@@ -13,43 +13,21 @@ namespace {
 
 namespace json = boost::json;
 
-class PlainDom : detail::PlainScan {
+class PlainDom : detail::PlainWalk<PlainDom> {
  public:
   // It recurses once per level.
   static constexpr std::size_t kMaxDepth = 64;
 
   PlainDom(json::value_stack& st, std::string_view text, std::size_t max_depth)
-      : PlainScan(text), st_(st), max_depth_(std::min(max_depth, kMaxDepth)) {}
+      : PlainWalk(text), st_(st), max_depth_(std::min(max_depth, kMaxDepth)) {}
 
-  bool run() {
-    const char* p = more(begin_);
-    if (!p) return false;
-    p = value(p, 0);
-    return p && rest_blank(p);
-  }
+  bool run() { return walk(); }
 
  private:
-  // At `*p`, which exists.
-  const char* value(const char* p, std::size_t depth) {
-    switch (*p) {
-      case '{': return object(p, depth + 1);
-      case '[': return array(p, depth + 1);
-      case '"': return string_value(p);
-      case 't':
-        if (!literal(p, "true", 4)) return nullptr;
-        st_.push_bool(true);
-        return p + 4;
-      case 'f':
-        if (!literal(p, "false", 5)) return nullptr;
-        st_.push_bool(false);
-        return p + 5;
-      case 'n':
-        if (!literal(p, "null", 4)) return nullptr;
-        st_.push_null();
-        return p + 4;
-      default: return number_value(p);
-    }
-  }
+  friend class detail::PlainWalk<PlainDom>;
+
+  void on_bool(bool b) { st_.push_bool(b); }
+  void on_null() { st_.push_null(); }
 
   [[gnu::always_inline]] const char* string_value(const char* p) {
     const char* start = p + 1;

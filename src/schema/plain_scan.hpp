@@ -16,6 +16,7 @@
 #include <emmintrin.h>
 #endif
 
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <string_view>
@@ -152,6 +153,45 @@ class PlainScan {
       const std::size_t len = first & 0xFF;
       if (len == 0 || static_cast<std::size_t>(end_ - p) < len || !boost::json::detail::is_valid_utf8(p, first)) return nullptr;
       p += len;
+    }
+  }
+};
+
+// The walk over a whole text: a value at the top, nothing but whitespace after it. D gives the
+// containers (object, array: from the opening byte, at their depth), a string from its opening
+// quote (string_value), a number (number_value) and the literals (on_bool, on_null).
+template <class D>
+class PlainWalk : protected PlainScan {
+ protected:
+  using PlainScan::PlainScan;
+
+  bool walk() {
+    const char* p = more(begin_);
+    if (!p) return false;
+    p = value(p, 0);
+    return p && rest_blank(p);
+  }
+
+  // At `*p`, which exists.
+  const char* value(const char* p, std::size_t depth) {
+    D& d = static_cast<D&>(*this);
+    switch (*p) {
+      case '{': return d.object(p, depth + 1);
+      case '[': return d.array(p, depth + 1);
+      case '"': return d.string_value(p);
+      case 't':
+        if (!literal(p, "true", 4)) return nullptr;
+        d.on_bool(true);
+        return p + 4;
+      case 'f':
+        if (!literal(p, "false", 5)) return nullptr;
+        d.on_bool(false);
+        return p + 5;
+      case 'n':
+        if (!literal(p, "null", 4)) return nullptr;
+        d.on_null();
+        return p + 4;
+      default: return d.number_value(p);
     }
   }
 };

@@ -935,50 +935,29 @@ struct Handler {
 // events and values as basic_parser. At anything outside the subset — including any malformed
 // text — run() answers false and the caller starts over with basic_parser, which decides. Text
 // that run() accepts is well-formed JSON.
-class PlainText : PlainScan {
+class PlainText : PlainWalk<PlainText> {
  public:
   // It recurses once per level: deeper text goes to basic_parser, which keeps its own stack.
   static constexpr std::size_t kMaxDepth = 64;
   static_assert(kMaxDepth < max_instance_depth);  // (Checker::on_expected_member counts on it)
 
   PlainText(Handler& h, std::string_view text, std::size_t max_depth)
-      : PlainScan(text), h_(h), max_depth_(std::min(max_depth, kMaxDepth)) {}
+      : PlainWalk(text), h_(h), max_depth_(std::min(max_depth, kMaxDepth)) {}
 
-  bool run() {
-    const char* p = more(begin_);
-    if (!p) return false;
-    p = value(p, 0);
-    return p && rest_blank(p);
-  }
+  bool run() { return walk(); }
 
  private:
-  // At `*p`, which exists.
-  const char* value(const char* p, std::size_t depth) {
-    switch (*p) {
-      case '{': return object(p, depth + 1);
-      case '[': return array(p, depth + 1);
-      case '"': {
-        const char* start = p + 1;
-        p = string(start);
-        if (!p) return nullptr;
-        h_.on_string(json::string_view(start, static_cast<std::size_t>(p - start)), static_cast<std::size_t>(p - start), ec_);
-        return p + 1;
-      }
-      case 't':
-        if (!literal(p, "true", 4)) return nullptr;
-        h_.on_bool(true, ec_);
-        return p + 4;
-      case 'f':
-        if (!literal(p, "false", 5)) return nullptr;
-        h_.on_bool(false, ec_);
-        return p + 5;
-      case 'n':
-        if (!literal(p, "null", 4)) return nullptr;
-        h_.on_null(ec_);
-        return p + 4;
-      default: return number<false>(p);
-    }
+  friend class PlainWalk<PlainText>;
+
+  const char* string_value(const char* p) {
+    const char* start = p + 1;
+    if (!(p = string(start))) return nullptr;
+    h_.on_string(json::string_view(start, static_cast<std::size_t>(p - start)), static_cast<std::size_t>(p - start), ec_);
+    return p + 1;
   }
+  const char* number_value(const char* p) { return number<false>(p); }
+  void on_bool(bool b) { h_.on_bool(b, ec_); }
+  void on_null() { h_.on_null(ec_); }
 
   // A member's or an item's value: strings and numbers without a call.
   template <bool Member>
