@@ -58,25 +58,11 @@ class PlainDom : detail::PlainWalk<PlainDom> {
         const char* const start = p + 1;
         if (!(p = string(start))) return nullptr;
         st_.push_key(json::string_view(start, static_cast<std::size_t>(p - start)));
-        if (end_ - p > 2 && p[1] == ':' && static_cast<unsigned char>(p[2]) > ' ') {  // compact: "key":value
-          p += 2;
-        } else {
-          if (!(p = more(p + 1)) || *p != ':') return nullptr;
-          if (!(p = more(p + 1))) return nullptr;
-        }
-        if (!(p = member_value(p, depth))) return nullptr;
+        if (!(p = after_key(p)) || !(p = member_value(p, depth))) return nullptr;
         ++n;
-        if (end_ - p > 1 && p[0] == ',' && p[1] == '"') {  // compact: ,"key"
-          ++p;
-          continue;
-        }
-        if (!(p = more(p))) return nullptr;
-        if (*p == ',') {
-          if (!(p = more(p + 1))) return nullptr;
-          continue;
-        }
-        if (*p != '}') return nullptr;
-        break;
+        bool done = false;
+        if (!(p = after_element(p, '}', done))) return nullptr;
+        if (done) break;
       }
     st_.push_object(n);
     return p + 1;
@@ -90,13 +76,9 @@ class PlainDom : detail::PlainWalk<PlainDom> {
       for (;;) {
         if (!(p = value(p, depth))) return nullptr;
         ++n;
-        if (!(p = more(p))) return nullptr;
-        if (*p == ',') {
-          if (!(p = more(p + 1))) return nullptr;
-          continue;
-        }
-        if (*p != ']') return nullptr;
-        break;
+        bool done = false;
+        if (!(p = after_element(p, ']', done))) return nullptr;
+        if (done) break;
       }
     st_.push_array(n);
     return p + 1;

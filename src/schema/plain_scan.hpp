@@ -47,6 +47,24 @@ class PlainScan {
     return static_cast<std::size_t>(end_ - p) >= n && std::memcmp(p, word, n) == 0;
   }
 
+  // From a key's closing quote: its value's first byte, past the colon.
+  [[gnu::always_inline]] const char* after_key(const char* p) const noexcept {
+    if (end_ - p > 2 && p[1] == ':' && static_cast<unsigned char>(p[2]) > ' ') return p + 2;  // compact: "key":value
+    if (!(p = more(p + 1)) || *p != ':') return nullptr;
+    return more(p + 1);
+  }
+
+  // Past a member's or an item's value: the next one's first byte (after the comma), or the
+  // container's closing byte `close` with `done` set.
+  [[gnu::always_inline]] const char* after_element(const char* p, char close, bool& done) const noexcept {
+    if (close == '}' && end_ - p > 1 && p[0] == ',' && p[1] == '"') return p + 1;  // compact: ,"key"
+    if (!(p = more(p))) return nullptr;
+    if (*p == ',') return more(p + 1);
+    if (*p != close) return nullptr;
+    done = true;
+    return p;
+  }
+
   // From the first byte of a string's contents: the closing quote, when the contents are plain.
   [[gnu::always_inline]] const char* string(const char* p) const noexcept {
 #if defined(__SSE2__)

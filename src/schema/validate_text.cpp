@@ -1007,27 +1007,15 @@ class PlainText : PlainWalk<PlainText> {
       } else {
         if (!(p = string(start))) return nullptr;
         h_.on_key(json::string_view(start, static_cast<std::size_t>(p - start)), static_cast<std::size_t>(p - start), ec_);
-        if (end_ - p > 2 && p[1] == ':' && static_cast<unsigned char>(p[2]) > ' ') {  // compact: "key":value
-          p += 2;
-        } else {
-          if (!(p = more(p + 1)) || *p != ':') return nullptr;
-          if (!(p = more(p + 1))) return nullptr;
-        }
-        if (!(p = element<true>(p, depth))) return nullptr;
+        if (!(p = after_key(p)) || !(p = element<true>(p, depth))) return nullptr;
       }
       ++n;
-      if (end_ - p > 1 && p[0] == ',' && p[1] == '"') {  // compact: ,"key"
-        ++p;
-        continue;
+      bool done = false;
+      if (!(p = after_element(p, '}', done))) return nullptr;
+      if (done) {
+        h_.on_object_end(n, ec_);
+        return p + 1;
       }
-      if (!(p = more(p))) return nullptr;
-      if (*p == ',') {
-        if (!(p = more(p + 1))) return nullptr;
-        continue;
-      }
-      if (*p != '}') return nullptr;
-      h_.on_object_end(n, ec_);
-      return p + 1;
     }
   }
 
@@ -1098,15 +1086,13 @@ class PlainText : PlainWalk<PlainText> {
       } else if (!(p = element<false>(p, depth))) {
         return nullptr;
       }
-      if (!(p = more(p))) return nullptr;
       ++n;
-      if (*p == ',') {
-        if (!(p = more(p + 1))) return nullptr;
-        continue;
+      bool done = false;
+      if (!(p = after_element(p, ']', done))) return nullptr;
+      if (done) {
+        h_.on_array_end(n, ec_);
+        return p + 1;
       }
-      if (*p != ']') return nullptr;
-      h_.on_array_end(n, ec_);
-      return p + 1;
     }
   }
 
