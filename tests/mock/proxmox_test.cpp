@@ -553,5 +553,5 @@ TEST(ProxmoxState, GuestsAndTasksPersistInTheStore) {
   EXPECT_EQ(st.at("status"), "stopped");
   EXPECT_EQ(st.at("exitstatus"), "OK");
   EXPECT_EQ(get("/api2/json/nodes").as_array().size(), 1u) << "no generated nodes on top of the configured one";
-  std::filesystem::remove(path);
+  for (const char* tail : {"", "-wal", "-shm"}) std::filesystem::remove(path.string() + tail);
 }

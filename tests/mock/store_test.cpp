@@ -19,11 +19,16 @@ using namespace oasis::mock;
 namespace json = boost::json;
 
 namespace {
+// A database file and SQLite's -wal and -shm beside it (left behind by a store that never closed).
+void remove_db(const std::string& db) {
+  std::filesystem::remove(db);
+  std::filesystem::remove(db + "-wal");
+  std::filesystem::remove(db + "-shm");
+}
+
 std::string temp_db(const char* name) {
   auto p = std::filesystem::temp_directory_path() / (std::string("oasis-store-") + name + "-" + std::to_string(getpid()) + ".db");
-  std::filesystem::remove(p);
-  std::filesystem::remove(p.string() + "-wal");
-  std::filesystem::remove(p.string() + "-shm");
+  remove_db(p.string());
   return p.string();
 }
 }  // namespace
@@ -139,7 +144,7 @@ TEST(StorePersistent, SurvivesReopen) {
   // New writes after a restart never reuse an ETag handed out before it.
   auto again = s.put("/pets/3", json::parse(R"({"name":"c2"})"));
   EXPECT_NE(again->etag, etag);
-  std::filesystem::remove(db);
+  remove_db(db);
 }
 
 TEST(StorePersistent, AcknowledgedWritesSurviveKill9) {
@@ -170,7 +175,7 @@ TEST(StorePersistent, AcknowledgedWritesSurviveKill9) {
   ASSERT_GE(last, 200);
   Store s(db);
   for (int i = 0; i <= last; ++i) ASSERT_TRUE(s.get("/log/" + std::to_string(i))) << "acknowledged write " << i << " lost";
-  std::filesystem::remove(db);
+  remove_db(db);
 }
 
 TEST(StorePersistent, UnwritablePathIsAClearError) {
@@ -195,7 +200,7 @@ TEST(StorePersistent, MarksPersistAndClearForgetsThem) {
     s.clear();
     EXPECT_TRUE(s.mark("seeded /pets"));
   }
-  std::filesystem::remove(db);
+  remove_db(db);
 }
 
 TEST(Store, ItemsCarryTheirSerialisedBody) {
@@ -255,7 +260,7 @@ TEST(StorePersistent, PendingWritesAreVisibleAtOnceAndCalledBackWhenDurable) {
   Store s(db);
   EXPECT_FALSE(s.get("/log/0"));
   for (int i = 1; i < 50; ++i) EXPECT_TRUE(s.get("/log/" + std::to_string(i))) << i;
-  std::filesystem::remove(db);
+  remove_db(db);
 }
 
 TEST(StorePersistent, ConcurrentWritersAreGroupCommittedAndAllSurviveKill9) {
@@ -299,5 +304,5 @@ TEST(StorePersistent, ConcurrentWritersAreGroupCommittedAndAllSurviveKill9) {
     ASSERT_TRUE(item) << "acknowledged write " << path << " lost";
     EXPECT_EQ(item->value.as_int64(), code);
   }
-  std::filesystem::remove(db);
+  remove_db(db);
 }
