@@ -164,7 +164,7 @@ void HeaderBlock::assign(const Headers& fields) {
     e += sizeof x;
   };
   if (lines) {
-    std::memcpy(base, reinterpret_cast<const char*>(first), text);
+    if (text) std::memcpy(base, reinterpret_cast<const char*>(first), text);
     for (const auto& f : fields) {
       const std::size_t n = reinterpret_cast<std::uintptr_t>(f.name.data()) - first;
       entry(n, f.name.size(), f.value.empty() ? n : reinterpret_cast<std::uintptr_t>(f.value.data()) - first, f.value.size());
@@ -371,7 +371,7 @@ void serialize_request(const ClientRequest& req, std::string_view host_header, s
       put(p, "\r\n");
     }
   };
-  put(p, common);
+  if (!common.empty()) put(p, common);  // (an empty view's data may be null: no memcpy from it)
   emit(req.headers);
   if (agent) {
     put(p, "User-Agent: ");

@@ -97,8 +97,9 @@ TEST(AnswerBuffers, AnAnswersBuffersComeBackForTheNextAnswers) {
   std::thread([] {
     ClientResponse r;
     r.body.assign(1000, 'b');
+    const std::string type(600, 'h');  // (Headers holds views)
     Headers parsed;
-    parsed.add("Content-Type", std::string(600, 'h'));
+    parsed.add("Content-Type", type);
     r.headers.assign(parsed);
     const char* body = r.body.data();
     { ClientResponse gone = std::move(r); }  // the moved-from one had nothing to give
