@@ -5,8 +5,6 @@
 
 #include <boost/json/value_stack.hpp>
 
-#include <algorithm>
-
 namespace oasis::schema {
 
 namespace {
@@ -15,11 +13,8 @@ namespace json = boost::json;
 
 class PlainDom : detail::PlainWalk<PlainDom> {
  public:
-  // It recurses once per level.
-  static constexpr std::size_t kMaxDepth = 64;
-
   PlainDom(json::value_stack& st, std::string_view text, std::size_t max_depth)
-      : PlainWalk(text), st_(st), max_depth_(std::min(max_depth, kMaxDepth)) {}
+      : PlainWalk(text, max_depth), st_(st) {}
 
   bool run() { return walk(); }
 
@@ -49,7 +44,7 @@ class PlainDom : detail::PlainWalk<PlainDom> {
   }
 
   const char* object(const char* p, std::size_t depth) {
-    if (depth >= max_depth_) return nullptr;
+    if (too_deep(depth)) return nullptr;
     if (!(p = more(p + 1))) return nullptr;
     std::size_t n = 0;
     if (*p != '}')
@@ -69,7 +64,7 @@ class PlainDom : detail::PlainWalk<PlainDom> {
   }
 
   const char* array(const char* p, std::size_t depth) {
-    if (depth >= max_depth_) return nullptr;
+    if (too_deep(depth)) return nullptr;
     if (!(p = more(p + 1))) return nullptr;
     std::size_t n = 0;
     if (*p != ']')
@@ -85,7 +80,6 @@ class PlainDom : detail::PlainWalk<PlainDom> {
   }
 
   json::value_stack& st_;
-  const std::size_t max_depth_;
 };
 
 }  // namespace

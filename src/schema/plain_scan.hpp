@@ -16,6 +16,7 @@
 #include <emmintrin.h>
 #endif
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -175,13 +176,22 @@ class PlainScan {
   }
 };
 
-// The walk over a whole text: a value at the top, nothing but whitespace after it. D gives the
+// The walk over a whole text: a value at the top, nothing but whitespace after it, containers
+// nested less deep than the limit. D gives the
 // containers (object, array: from the opening byte, at their depth), a string from its opening
 // quote (string_value), a number (number_value) and the literals (on_bool, on_null).
 template <class D>
 class PlainWalk : protected PlainScan {
+ public:
+  // It recurses once per level: deeper text goes to basic_parser, which keeps its own stack.
+  static constexpr std::size_t kMaxDepth = 64;
+
  protected:
-  using PlainScan::PlainScan;
+  PlainWalk(std::string_view text, std::size_t max_depth) noexcept
+      : PlainScan(text), max_depth_(std::min(max_depth, kMaxDepth)) {}
+
+  // A container at `depth` is as deep as this walk goes, or deeper.
+  bool too_deep(std::size_t depth) const noexcept { return depth >= max_depth_; }
 
   bool walk() {
     const char* p = more(begin_);
@@ -212,6 +222,9 @@ class PlainWalk : protected PlainScan {
       default: return d.number_value(p);
     }
   }
+
+ private:
+  const std::size_t max_depth_;
 };
 
 }  // namespace oasis::schema::detail

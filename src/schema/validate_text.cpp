@@ -698,7 +698,7 @@ struct Checker {
     f.seen |= bit;
     ++f.members;
     if (failed) return {nullptr, 0};
-    // (f.depth < PlainText::kMaxDepth < max_instance_depth: what child() tests cannot fail here)
+    // (f.depth < PlainWalk::kMaxDepth < max_instance_depth: what child() tests cannot fail here)
     if (e->forbidden_in & forbidden) {
       fail();
       return {nullptr, 0};
@@ -937,12 +937,9 @@ struct Handler {
 // that run() accepts is well-formed JSON.
 class PlainText : PlainWalk<PlainText> {
  public:
-  // It recurses once per level: deeper text goes to basic_parser, which keeps its own stack.
-  static constexpr std::size_t kMaxDepth = 64;
   static_assert(kMaxDepth < max_instance_depth);  // (Checker::on_expected_member counts on it)
 
-  PlainText(Handler& h, std::string_view text, std::size_t max_depth)
-      : PlainWalk(text), h_(h), max_depth_(std::min(max_depth, kMaxDepth)) {}
+  PlainText(Handler& h, std::string_view text, std::size_t max_depth) : PlainWalk(text, max_depth), h_(h) {}
 
   bool run() { return walk(); }
 
@@ -985,7 +982,7 @@ class PlainText : PlainWalk<PlainText> {
 
 
   const char* object(const char* p, std::size_t depth) {
-    if (depth >= max_depth_) return nullptr;
+    if (too_deep(depth)) return nullptr;
     h_.on_object_begin(ec_);
     if (!(p = more(p + 1))) return nullptr;
     if (*p == '}') {
@@ -1068,7 +1065,7 @@ class PlainText : PlainWalk<PlainText> {
   }
 
   const char* array(const char* p, std::size_t depth) {
-    if (depth >= max_depth_) return nullptr;
+    if (too_deep(depth)) return nullptr;
     h_.on_array_begin(ec_);
     const bool direct = h_.c->items_direct();
     if (!(p = more(p + 1))) return nullptr;
@@ -1097,7 +1094,6 @@ class PlainText : PlainWalk<PlainText> {
   }
 
   Handler& h_;
-  const std::size_t max_depth_;
   json::error_code ec_;
 };
 
