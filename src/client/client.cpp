@@ -3,6 +3,7 @@
 // with jitter, or the server's Retry-After, never beyond the total budget), or log in again
 // once after a 401 — and fulfil the call's Future.
 #include <oasis/client/client.hpp>
+#include <oasis/http/per_thread.hpp>
 #include <oasis/schema/json_text.hpp>
 
 #include <boost/json/memory_resource.hpp>
@@ -29,35 +30,7 @@ namespace json = boost::json;
 
 namespace {
 
-// One T per thread, built at its first use; null once the thread's exit has destroyed it (a
-// block freed later in that exit goes straight back to the allocator) or when it cannot be built.
-template <class T>
-class PerThread {
- public:
-  static T* get() noexcept {
-    if (t_ptr) [[likely]]
-      return t_ptr;
-    if (t_gone) return nullptr;
-    try {
-      thread_local Holder h;
-      t_ptr = &h.value;
-    } catch (const std::bad_alloc&) {
-      return nullptr;
-    }
-    return t_ptr;
-  }
-
- private:
-  struct Holder {
-    T value;
-    ~Holder() {
-      t_ptr = nullptr;
-      t_gone = true;
-    }
-  };
-  static inline thread_local T* t_ptr = nullptr;
-  static inline thread_local bool t_gone = false;
-};
+using http::detail::PerThread;
 
 // A call's state and a parsed answer are allocated by the hundred and freed by the hundred
 // (when_all, for_each_in_order over a batch of calls): more than the allocator keeps per thread

@@ -1,6 +1,7 @@
 // http/client_request.cpp — the client side of the wire format: origins, the request
 // serializer and what the transport reports. The response side is the shared Parser.
 #include <oasis/http/client.hpp>
+#include <oasis/http/per_thread.hpp>
 
 #include <charconv>
 #include <cstdint>
@@ -218,41 +219,20 @@ struct Shared {
 };
 
 Shared& shared() {
-  static Shared s;  // (never destroyed before a thread that gives or takes: see Local below)
+  static Shared s;  // (never destroyed before a thread that gives or takes)
   return s;
 }
 
-// This thread's batch (room for kBatch from the start); none once the thread's own objects are
-// being destroyed.
+// This thread's batch (room for kBatch from the start).
 struct Local {
   Batch buffers;
   Local() { buffers.reserve(kBatch); }
-  ~Local();
-  static Local* get() noexcept {
-    if (t_ptr) [[likely]]
-      return t_ptr;
-    if (t_gone) return nullptr;
-    try {
-      thread_local Local l;
-      t_ptr = &l;
-    } catch (...) {
-      return nullptr;
-    }
-    return t_ptr;
-  }
-  static inline thread_local Local* t_ptr = nullptr;
-  static inline thread_local bool t_gone = false;
 };
-
-Local::~Local() {
-  t_ptr = nullptr;
-  t_gone = true;
-}
 
 }  // namespace
 
 std::string AnswerBuffers::take() noexcept {
-  Local* l = Local::get();
+  Local* l = PerThread<Local>::get();
   if (!l) return {};
   if (l->buffers.empty()) {  // this batch's vector for a full one
     Shared& sh = shared();
@@ -270,7 +250,7 @@ std::string AnswerBuffers::take() noexcept {
 
 void AnswerBuffers::give(std::string& s) noexcept {
   if (s.capacity() <= std::string().capacity() || s.capacity() > kMaxBuffer) return;  // in place, or too large to keep
-  Local* l = Local::get();
+  Local* l = PerThread<Local>::get();
   if (!l) return;
   if (l->buffers.size() >= kBatch) {  // the full batch for an empty vector
     Shared& sh = shared();
