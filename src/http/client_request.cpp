@@ -138,13 +138,13 @@ void HeaderBlock::assign(const Headers& fields) {
   // name to the last value is copied at once, the colons and line ends between the fields with
   // it. Views from elsewhere, out of order or far apart are copied field by field.
   std::size_t bytes = 0;
-  std::uintptr_t first = 0, last = 0;
   bool lines = !fields.empty();
+  const std::uintptr_t first = lines ? reinterpret_cast<std::uintptr_t>(fields.begin()->name.data()) : 0;
+  std::uintptr_t last = first;
   for (const auto& f : fields) {
     bytes += f.name.size() + f.value.size();
     const auto n = reinterpret_cast<std::uintptr_t>(f.name.data());
     const auto v = f.value.empty() ? n + f.name.size() : reinterpret_cast<std::uintptr_t>(f.value.data());
-    if (last == 0) first = last = n;
     lines = lines && n >= last && v >= n + f.name.size();
     last = v + f.value.size();
   }
