@@ -240,7 +240,7 @@ struct ClientResponse {
 namespace detail {
 // Buffers of answers that went, for the transport to fill again: kept per thread, and passed
 // between threads in batches of 64 under one lock. Only buffers of up to 8 KiB are kept, at
-// most 64 per thread and 16 batches shared (8 MiB at the very most); the rest are freed as usual.
+// most 64 per thread (512 KiB) and 16 batches shared (8 MiB); the rest are freed as usual.
 struct AnswerBuffers {
   // An empty string, with the capacity of a buffer given back when there is one.
   static std::string take() noexcept;
