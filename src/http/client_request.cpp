@@ -41,6 +41,7 @@ bool sendable(std::string_view n, std::string_view v) noexcept {
 }
 
 void put(char*& p, std::string_view s) noexcept {
+  if (s.empty()) return;  // (an empty view's data may be null: no memcpy from it)
   std::memcpy(p, s.data(), s.size());
   p += s.size();
 }
@@ -351,7 +352,7 @@ void serialize_request(const ClientRequest& req, std::string_view host_header, s
       put(p, "\r\n");
     }
   };
-  if (!common.empty()) put(p, common);  // (an empty view's data may be null: no memcpy from it)
+  put(p, common);
   emit(req.headers);
   if (agent) {
     put(p, "User-Agent: ");
